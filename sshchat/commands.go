@@ -1,0 +1,181 @@
+package sshchat
+
+import (
+	"strings"
+)
+
+// command is one entry of the command table. /help is generated from this
+// table, and the naming rules refuse every name listed here, so a user
+// called like a command can never shadow it in /<name> text.
+type command struct {
+	names [numLangs][]string // names per language; all work in every language
+	args  msgID              // argument synopsis, or -1
+	help  msgID
+	run   func(s *session, arg string) (quit bool)
+}
+
+// commands is the table, in the order of /help. It is filled in init
+// because its entries refer to methods that refer back to it.
+var commands []*command
+
+// commandIndex maps every command name, lower-cased, to its entry.
+var commandIndex = map[string]*command{}
+
+func init() {
+	commands = []*command{
+		{names: [numLangs][]string{{"help", "?"}, {"ajuda"}}, args: -1, help: msgCmdHelp, run: (*session).cmdHelp},
+		{names: [numLangs][]string{{"who", "names"}, {"clientes"}}, args: -1, help: msgCmdWho, run: (*session).cmdWho},
+		{names: [numLangs][]string{{"msg"}, {"privado"}}, args: msgArgsMsg, help: msgCmdMsg, run: (*session).cmdMsg},
+		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
+		{names: [numLangs][]string{{"quit", "exit"}, {"sair"}}, args: -1, help: msgCmdQuit, run: (*session).cmdQuit},
+	}
+	for _, c := range commands {
+		for _, names := range c.names {
+			for _, n := range names {
+				commandIndex[n] = c
+			}
+		}
+	}
+}
+
+// isCommandName reports whether a case-folded word names a command.
+func isCommandName(folded string) bool {
+	_, ok := commandIndex[folded]
+	return ok
+}
+
+// lookupCommand finds a command by the word typed after the slash.
+func lookupCommand(word string) (*command, bool) {
+	c, ok := commandIndex[strings.ToLower(word)]
+	return c, ok
+}
+
+// parseLine splits one typed line. A line starting with a single slash is
+// a command: word is what follows the slash up to the first space, arg the
+// rest with leading spaces removed. "//text" is the message "/text". Any
+// other line is a message and text is the whole line.
+func parseLine(line string) (word, arg string, isCommand bool, text string) {
+	if !strings.HasPrefix(line, "/") {
+		return "", "", false, line
+	}
+	if strings.HasPrefix(line, "//") {
+		return "", "", false, line[1:]
+	}
+	rest := line[1:]
+	i := strings.IndexAny(rest, " \t")
+	if i < 0 {
+		return rest, "", true, ""
+	}
+	return rest[:i], strings.TrimLeft(rest[i:], " \t"), true, ""
+}
+
+// commandByName finds a command by its English name; for the code's own use.
+func commandByName(name string) *command {
+	c, ok := commandIndex[name]
+	if !ok {
+		panic("no command " + name)
+	}
+	return c
+}
+
+// usage renders "/name args" for c in language l.
+func (c *command) usage(l lang) string {
+	names := c.names[l]
+	if len(names) == 0 {
+		names = c.names[langEN]
+	}
+	u := "/" + names[0]
+	if c.args >= 0 {
+		u += " " + l.t(c.args)
+	}
+	return u
+}
+
+// helpLine renders one /help line: the names in the user's language first,
+// then the others, the arguments and the description.
+func (c *command) helpLine(l lang) string {
+	var b strings.Builder
+	b.WriteString("  ")
+	first := true
+	add := func(names []string) {
+		for _, n := range names {
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			b.WriteString("/" + n)
+		}
+	}
+	add(c.names[l])
+	for other := lang(0); other < numLangs; other++ {
+		if other != l {
+			add(c.names[other])
+		}
+	}
+	if c.args >= 0 {
+		b.WriteString(" " + l.t(c.args))
+	}
+	b.WriteString(" — " + l.t(c.help))
+	return b.String()
+}
+
+// maxWhoNames caps /who output; with thousands connected a full list
+// would flood the asker's screen and outbox.
+const maxWhoNames = 200
+
+func (s *session) cmdHelp(string) bool {
+	l := s.language()
+	lines := []string{l.t(msgHelpHeader)}
+	for _, c := range commands {
+		lines = append(lines, c.helpLine(l))
+	}
+	lines = append(lines, l.t(msgHelpFooter))
+	s.reply(strings.Join(lines, "\n"))
+	return false
+}
+
+func (s *session) cmdWho(string) bool {
+	l := s.language()
+	names := s.srv.hub.names()
+	shown := names
+	if len(shown) > maxWhoNames {
+		shown = shown[:maxWhoNames]
+	}
+	text := l.t(msgWho, len(names), strings.Join(shown, ", "))
+	if more := len(names) - len(shown); more > 0 {
+		text += " " + l.t(msgWhoMore, more)
+	}
+	s.reply(text)
+	return false
+}
+
+func (s *session) cmdMsg(arg string) bool {
+	name, text, _ := strings.Cut(arg, " ")
+	if name == "" || strings.TrimSpace(text) == "" {
+		l := s.language()
+		s.reply(l.t(msgUsage, commandByName("msg").usage(l)))
+		return false
+	}
+	key, ok := s.lookupName(name)
+	if !ok {
+		shown, _ := sanitize(name, 40)
+		s.reply(s.language().t(msgNoSuchUser, shown))
+		return false
+	}
+	s.whisper(key, name, text)
+	return false
+}
+
+func (s *session) cmdLang(arg string) bool {
+	l, ok := parseLang(arg)
+	if !ok {
+		cur := s.language()
+		s.reply(cur.t(msgUsage, commandByName("lang").usage(cur)))
+		return false
+	}
+	s.lang.Store(uint32(l))
+	s.reply(l.t(msgLangSet))
+	return false
+}
+
+func (s *session) cmdQuit(string) bool { return true }

@@ -1,0 +1,109 @@
+package sshchat
+
+import (
+	"flag"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Config is everything that can be set about a server. Every limit has a
+// default that suits a public server; Flags binds each to a command-line
+// flag, so the flag list and the defaults live in one place.
+type Config struct {
+	Addr   string // where to listen, host:port
+	KeyDir string // directory of the host key, created on first run
+	Lang   string // default language: en or pt
+
+	HandshakeTimeout time.Duration // from TCP accept to the shell request
+	LoginTimeout     time.Duration // to settle on a name at the prompt
+	LoginTries       int           // names a user may try before being let go
+	KeepAlive        time.Duration // interval between keepalive probes; 0 disables
+	KeepAliveTimeout time.Duration // how long a probe may wait for its answer
+	IdleTimeout      time.Duration // without input before disconnecting; 0 disables
+	FlushTimeout     time.Duration // for the last lines before closing a session
+	MaxMessageLen    int           // characters in one message
+	OutboxBytes      int           // queued output per user before it counts as too slow
+
+	Logger *slog.Logger     // nil: slog.Default()
+	Now    func() time.Time // nil: time.Now; injectable for tests
+}
+
+// DefaultConfig returns the defaults, with Addr taken from SSHCHAT_ADDR
+// when set.
+func DefaultConfig() Config {
+	c := Config{
+		Addr:             ":2222",
+		KeyDir:           "keys",
+		Lang:             "en",
+		HandshakeTimeout: 10 * time.Second,
+		LoginTimeout:     60 * time.Second,
+		LoginTries:       5,
+		KeepAlive:        30 * time.Second,
+		KeepAliveTimeout: 15 * time.Second,
+		IdleTimeout:      8 * time.Hour,
+		FlushTimeout:     2 * time.Second,
+		MaxMessageLen:    1000,
+		OutboxBytes:      256 << 10,
+	}
+	if a := os.Getenv("SSHCHAT_ADDR"); a != "" {
+		c.Addr = a
+	}
+	return c
+}
+
+// Flags binds c's fields to flags in fs, with c's values as defaults.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on, host:port (environment SSHCHAT_ADDR)")
+	fs.StringVar(&c.KeyDir, "keys", c.KeyDir, "directory holding the host key; created with a new ed25519 key on first run")
+	fs.StringVar(&c.Lang, "lang", c.Lang, "default language for users whose client sends no LANG: en or pt")
+	fs.DurationVar(&c.HandshakeTimeout, "handshake-timeout", c.HandshakeTimeout, "time allowed from connecting to opening the chat")
+	fs.DurationVar(&c.LoginTimeout, "login-timeout", c.LoginTimeout, "time allowed to choose a name at the prompt")
+	fs.IntVar(&c.LoginTries, "login-tries", c.LoginTries, "names a user may try at the prompt")
+	fs.DurationVar(&c.KeepAlive, "keepalive", c.KeepAlive, "interval between keepalive probes (0 disables)")
+	fs.DurationVar(&c.KeepAliveTimeout, "keepalive-timeout", c.KeepAliveTimeout, "how long a keepalive may go unanswered before the user is disconnected")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "disconnect users who type nothing for this long (0 disables)")
+	fs.IntVar(&c.MaxMessageLen, "max-message", c.MaxMessageLen, "maximum characters in one message")
+	fs.IntVar(&c.OutboxBytes, "outbox", c.OutboxBytes, "bytes of output queued for a user before they are disconnected as too slow")
+}
+
+// normalise fills what was left zero and keeps values in their range.
+func (c *Config) normalise() {
+	d := DefaultConfig()
+	if c.Addr == "" {
+		c.Addr = d.Addr
+	}
+	if c.KeyDir == "" {
+		c.KeyDir = d.KeyDir
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = d.HandshakeTimeout
+	}
+	if c.LoginTimeout <= 0 {
+		c.LoginTimeout = d.LoginTimeout
+	}
+	if c.LoginTries <= 0 {
+		c.LoginTries = d.LoginTries
+	}
+	if c.KeepAliveTimeout <= 0 {
+		c.KeepAliveTimeout = d.KeepAliveTimeout
+	}
+	if c.FlushTimeout <= 0 {
+		c.FlushTimeout = d.FlushTimeout
+	}
+	if c.MaxMessageLen <= 0 {
+		c.MaxMessageLen = d.MaxMessageLen
+	}
+	// x/term drops keystrokes past 4096 runes without a word; staying
+	// under it means an over-long line is always noticed and refused.
+	c.MaxMessageLen = min(c.MaxMessageLen, 4000)
+	if c.OutboxBytes <= 0 {
+		c.OutboxBytes = d.OutboxBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}

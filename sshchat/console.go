@@ -1,0 +1,268 @@
+package sshchat
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// errLineTooLong is returned by a console when a line passed its byte cap;
+// the line was discarded up to its end.
+var errLineTooLong = errors.New("line too long")
+
+// console is a session's terminal as seen by the session's two
+// goroutines. The reader goroutine calls readLine, setPrompt and
+// writeOwn; any other goroutine (the writer, a timer) calls write.
+type console interface {
+	readLine() (string, error)
+	setPrompt(prompt string)
+	writeOwn(p []byte) // from the reader goroutine only
+	write(p []byte) error
+	resize(width, height int)
+	// readErr is the error the transport returned, nil when input ended
+	// at the user's request (Ctrl-D on a terminal).
+	readErr() error
+}
+
+// inputClock records when the user last sent bytes, for the idle limit.
+// The server's own IdleTimeout cannot serve: writes reset it, so a busy
+// room would keep a silent user alive forever.
+type inputClock struct {
+	now  func() time.Time
+	last atomic.Int64 // unix nanoseconds
+}
+
+func (c *inputClock) touch()               { c.last.Store(c.now().UnixNano()) }
+func (c *inputClock) since() time.Duration { return c.now().Sub(time.Unix(0, c.last.Load())) }
+
+// ptyConsole drives an x/term Terminal over the SSH channel.
+//
+// x/term lets another goroutine Write while ReadLine waits for input, and
+// redraws the prompt and the half-typed line below what was written. We
+// add a screen lock that the reader holds at all times except while it is
+// blocked reading from the network. So output from the room lands only
+// between keystrokes, and the reader, on Enter, can erase its own echoed
+// line before the room's copy of it (in the room's order) is drawn.
+//
+// Terminal.Write issues three writes (clear, text, redraw); while the writer
+// holds the screen they are gathered into one SSH packet.
+type ptyConsole struct {
+	ch     io.ReadWriter
+	t      *term.Terminal
+	clock  *inputClock
+	screen sync.Mutex
+
+	gather  bool // under screen: collect writes into out
+	out     []byte
+	lastErr error // under screen: the transport's read error
+
+	width       int // under screen
+	promptWidth int // under screen
+}
+
+func newPTYConsole(ch io.ReadWriter, clock *inputClock, width, height int) *ptyConsole {
+	c := &ptyConsole{ch: ch, clock: clock}
+	c.t = term.NewTerminal(ptyIO{c}, "")
+	c.screen.Lock() // the reader goroutine, which creates the console, holds it
+	c.width = width
+	_ = c.t.SetSize(width, height)
+	return c
+}
+
+// ptyIO is what the Terminal reads and writes; a separate type keeps
+// ptyConsole's own methods out of the io.ReadWriter it hands over.
+type ptyIO struct{ c *ptyConsole }
+
+func (p ptyIO) Read(b []byte) (int, error) {
+	c := p.c
+	c.screen.Unlock()
+	n, err := c.ch.Read(b)
+	c.screen.Lock()
+	if n > 0 {
+		c.clock.touch()
+	}
+	if err != nil {
+		c.lastErr = err
+	}
+	return n, err
+}
+
+func (p ptyIO) Write(b []byte) (int, error) {
+	c := p.c
+	if c.gather {
+		c.out = append(c.out, b...)
+		return len(b), nil
+	}
+	return c.ch.Write(b)
+}
+
+func (c *ptyConsole) readLine() (string, error) {
+	line, err := c.t.ReadLine()
+	if errors.Is(err, term.ErrPasteIndicator) {
+		err = nil
+	}
+	if err != nil {
+		return "", err
+	}
+	c.eraseEcho(line)
+	return line, nil
+}
+
+// eraseEcho removes the prompt and the line the terminal echoed, so the
+// line appears once, as the room's copy in the room's order. The reader
+// holds the screen, so nothing was written since the echo.
+func (c *ptyConsole) eraseEcho(line string) {
+	if c.width < 1 {
+		return
+	}
+	rows := (c.promptWidth+displayWidth(line))/c.width + 1
+	buf := make([]byte, 0, 16)
+	buf = append(buf, "\x1b["...)
+	buf = appendInt(buf, rows)
+	buf = append(buf, "A\r\x1b[J"...)
+	_, _ = c.t.Write(buf)
+}
+
+func (c *ptyConsole) setPrompt(prompt string) {
+	c.promptWidth = visibleWidth(prompt)
+	c.t.SetPrompt(prompt)
+}
+
+func (c *ptyConsole) writeOwn(p []byte) { _, _ = c.t.Write(p) }
+
+func (c *ptyConsole) write(p []byte) error {
+	c.screen.Lock()
+	defer c.screen.Unlock()
+	c.gather = true
+	_, err := c.t.Write(p)
+	c.gather = false
+	if err == nil && len(c.out) > 0 {
+		_, err = c.ch.Write(c.out)
+	}
+	c.out = c.out[:0]
+	if cap(c.out) > 64<<10 {
+		c.out = nil // a rare huge batch should not pin its buffer for the session's life
+	}
+	return err
+}
+
+func (c *ptyConsole) resize(width, height int) {
+	c.screen.Lock()
+	defer c.screen.Unlock()
+	c.width = width
+	_ = c.t.SetSize(width, height)
+}
+
+func (c *ptyConsole) readErr() error { return c.lastErr }
+
+// plainConsole serves a session without a terminal (ssh -T, or input from a
+// pipe): one line in, one event per line out, no prompt, no escape codes.
+type plainConsole struct {
+	in      *bufio.Reader
+	ch      io.Writer
+	clock   *inputClock
+	max     int
+	mu      sync.Mutex // serialises writes
+	lastErr error
+}
+
+func newPlainConsole(ch io.ReadWriter, clock *inputClock, maxLine int) *plainConsole {
+	c := &plainConsole{ch: ch, clock: clock, max: maxLine}
+	c.in = bufio.NewReaderSize(clockReader{ch, clock}, 4096)
+	return c
+}
+
+type clockReader struct {
+	r     io.Reader
+	clock *inputClock
+}
+
+func (r clockReader) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	if n > 0 {
+		r.clock.touch()
+	}
+	return n, err
+}
+
+// readLine returns the next line without its end. A line over the cap is
+// skipped to its end, costing no more memory than the cap, and reported.
+func (c *plainConsole) readLine() (string, error) {
+	var line []byte
+	tooLong := false
+	for {
+		chunk, err := c.in.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > c.max+2 { // +2: the line's own CR LF
+				tooLong, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			c.lastErr = err
+			if len(line) > 0 && !tooLong {
+				return string(bytes.TrimRight(line, "\r\n")), nil
+			}
+			return "", err
+		}
+		if tooLong {
+			return "", errLineTooLong
+		}
+		return string(bytes.TrimRight(line, "\r\n")), nil
+	}
+}
+
+func (c *plainConsole) setPrompt(string) {}
+
+func (c *plainConsole) writeOwn(p []byte) { _ = c.write(p) }
+
+func (c *plainConsole) write(p []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, err := c.ch.Write(p)
+	return err
+}
+
+func (c *plainConsole) resize(int, int) {}
+
+func (c *plainConsole) readErr() error { return c.lastErr }
+
+// visibleWidth is the display width of s, ignoring CSI escape sequences
+// (our own colour codes in prompts).
+func visibleWidth(s string) int {
+	w := 0
+	for i := 0; i < len(s); {
+		if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '[' {
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j + 1
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] != 0x1b {
+			j++
+		}
+		w += displayWidth(s[i:j])
+		i = j
+	}
+	return w
+}
+
+func appendInt(b []byte, n int) []byte {
+	if n >= 10 {
+		b = appendInt(b, n/10)
+	}
+	return append(b, byte('0'+n%10))
+}

@@ -1,0 +1,301 @@
+package sshchat
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// waitFor is how long a test waits for an expected line. Generous: the
+// machines are shared; a passing test never waits this long.
+const waitFor = 10 * time.Second
+
+// testServer is a server on 127.0.0.1:0 with its own key directory.
+type testServer struct {
+	*Server
+	addr string
+	logs *syncBuffer
+}
+
+// startServer starts a server with test-friendly defaults, changed by edit.
+func startServer(t testing.TB, edit func(*Config)) *testServer {
+	t.Helper()
+	logs := &syncBuffer{}
+	cfg := DefaultConfig()
+	cfg.KeyDir = t.TempDir()
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		<-done
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &testServer{Server: srv, addr: ln.Addr().String(), logs: logs}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use, for server logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// client is a user connected with golang.org/x/crypto/ssh.
+type client struct {
+	t       testing.TB
+	name    string
+	conn    *gossh.Client
+	raw     net.Conn
+	sess    *gossh.Session
+	stdin   io.WriteCloser
+	out     *transcript
+	waitErr chan error
+}
+
+type clientOpts struct {
+	pty     bool
+	width   int
+	env     map[string]string
+	signer  gossh.Signer
+	noRead  bool                     // never read the session's output (a stuck client)
+	dial    func() (net.Conn, error) // custom transport (a proxy that can freeze)
+	command string                   // run a command instead of a shell
+}
+
+// connect joins as user; it does not wait for the welcome.
+func connect(t testing.TB, addr, user string, o clientOpts) *client {
+	t.Helper()
+	auth := []gossh.AuthMethod{gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
+		return nil, nil
+	})}
+	if o.signer != nil {
+		auth = []gossh.AuthMethod{gossh.PublicKeys(o.signer)}
+	}
+	cfg := &gossh.ClientConfig{
+		User:            user,
+		Auth:            auth,
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+		Timeout:         waitFor,
+	}
+	var raw net.Conn
+	var err error
+	if o.dial != nil {
+		raw, err = o.dial()
+	} else {
+		raw, err = net.DialTimeout("tcp", addr, waitFor)
+	}
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	c, chans, reqs, err := gossh.NewClientConn(raw, addr, cfg)
+	if err != nil {
+		t.Fatalf("ssh handshake as %q: %v", user, err)
+	}
+	conn := gossh.NewClient(c, chans, reqs)
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatalf("new session: %v", err)
+	}
+	for k, v := range o.env {
+		if err := sess.Setenv(k, v); err != nil {
+			t.Fatalf("setenv %s: %v", k, err)
+		}
+	}
+	cl := &client{t: t, name: user, conn: conn, raw: raw, sess: sess, out: newTranscript(), waitErr: make(chan error, 1)}
+	cl.stdin, _ = sess.StdinPipe()
+	stdout, _ := sess.StdoutPipe()
+	sess.Stderr = cl.out
+	if o.pty {
+		w := o.width
+		if w == 0 {
+			w = 80
+		}
+		if err := sess.RequestPty("xterm", 24, w, gossh.TerminalModes{}); err != nil {
+			t.Fatalf("pty: %v", err)
+		}
+	}
+	if o.command != "" {
+		err = sess.Start(o.command)
+	} else {
+		err = sess.Shell()
+	}
+	if err != nil {
+		t.Fatalf("shell: %v", err)
+	}
+	if !o.noRead {
+		go func() { _, _ = io.Copy(cl.out, stdout); cl.out.close() }() // ends when the session's output ends
+	}
+	go func() { cl.waitErr <- sess.Wait() }() // ends when the session ends
+	t.Cleanup(func() { _ = conn.Close() })
+	return cl
+}
+
+// join connects and waits for the welcome line.
+func join(t testing.TB, srv *testServer, user string) *client {
+	t.Helper()
+	c := connect(t, srv.addr, user, clientOpts{})
+	c.expect("Welcome, " + user + "!")
+	return c
+}
+
+func (c *client) send(line string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.stdin, line+"\n"); err != nil {
+		c.t.Fatalf("%s: send %q: %v", c.name, line, err)
+	}
+}
+
+// expect waits for a line containing want, after what earlier expects
+// consumed, and returns it.
+func (c *client) expect(want string) string {
+	c.t.Helper()
+	line, ok := c.out.waitLine(func(l string) bool { return strings.Contains(l, want) }, waitFor)
+	if !ok {
+		c.t.Fatalf("%s: no line containing %q within %v; got:\n%s", c.name, want, waitFor, c.out.String())
+	}
+	return line
+}
+
+// expectEnd waits for the session to end and returns its exit error.
+func (c *client) expectEnd() error {
+	c.t.Helper()
+	select {
+	case err := <-c.waitErr:
+		return err
+	case <-time.After(waitFor):
+		c.t.Fatalf("%s: session did not end within %v; got:\n%s", c.name, waitFor, c.out.String())
+		return nil
+	}
+}
+
+// transcript collects a client's output and lets tests wait for lines.
+type transcript struct {
+	mu     sync.Mutex
+	buf    []byte
+	next   int // offset of the first line not yet consumed by waitLine
+	closed bool
+	change chan struct{} // closed and replaced on every write
+}
+
+func newTranscript() *transcript { return &transcript{change: make(chan struct{})} }
+
+func (tr *transcript) Write(p []byte) (int, error) {
+	tr.mu.Lock()
+	tr.buf = append(tr.buf, p...)
+	close(tr.change)
+	tr.change = make(chan struct{})
+	tr.mu.Unlock()
+	return len(p), nil
+}
+
+func (tr *transcript) close() {
+	tr.mu.Lock()
+	tr.closed = true
+	close(tr.change)
+	tr.change = make(chan struct{})
+	tr.mu.Unlock()
+}
+
+func (tr *transcript) String() string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return string(tr.buf)
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
+// plain removes our own escape codes and carriage returns, for matching.
+func plain(s string) string { return strings.ReplaceAll(ansi.ReplaceAllString(s, ""), "\r", "") }
+
+// waitLine waits for a complete line after the consumed part that
+// satisfies match, consumes through it and returns it (escape codes removed).
+func (tr *transcript) waitLine(match func(string) bool, d time.Duration) (string, bool) {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		tr.mu.Lock()
+		for {
+			i := bytes.IndexByte(tr.buf[tr.next:], '\n')
+			if i < 0 {
+				break
+			}
+			line := plain(string(tr.buf[tr.next : tr.next+i]))
+			tr.next += i + 1
+			if match(line) {
+				tr.mu.Unlock()
+				return line, true
+			}
+		}
+		change, closed := tr.change, tr.closed
+		tr.mu.Unlock()
+		if closed {
+			return "", false
+		}
+		select {
+		case <-change:
+		case <-deadline.C:
+			return "", false
+		}
+	}
+}
+
+// lines returns every complete line so far, escape codes removed.
+func (tr *transcript) lines() []string {
+	s := plain(tr.String())
+	ls := strings.Split(s, "\n")
+	return ls[:len(ls)-1]
+}
+
+// waitUntil polls cond until it holds or the deadline passes. For state
+// with no line to wait for (goroutine counts, server-side membership).
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package sshchat
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+var (
+	errNameTaken    = errors.New("name in use")
+	errShuttingDown = errors.New("server shutting down")
+	errNoSuchUser   = errors.New("no such user")
+)
+
+// member is the hub's view of one joined session: enough to deliver to it,
+// find it by name, describe it, and disconnect it.
+type member struct {
+	name string // display form
+	key  string // nameKey(name): identity for uniqueness and look-ups
+	out  *outbox
+
+	// drop disconnects the member for a reason the hub decided (a full
+	// outbox). It must not block and must not call back into the hub
+	// synchronously.
+	drop func(leaveReason)
+
+	joined      time.Time
+	fingerprint string // SHA256 fingerprint of the key that authenticated, or ""
+	client      string // SSH client version string
+}
+
+// hub is the room: membership and the single ordered log. Every join,
+// leave and message gets its sequence number under mu, and is handed to
+// every member's outbox before mu is released, so all members see one
+// order and one sender's messages can never overtake each other.
+//
+// Fan-out is one non-blocking push of a shared pointer per member: the hub
+// never formats text and never waits for a connection.
+type hub struct {
+	mu      sync.Mutex
+	seq     uint64
+	members map[string]*member // by key
+	closed  bool
+	now     func() time.Time
+
+	// slow collects members whose outbox overflowed during a fan-out;
+	// they are removed once the fan-out is done. Reused to avoid garbage.
+	slow []*member
+}
+
+func newHub(now func() time.Time) *hub {
+	return &hub{members: make(map[string]*member), now: now}
+}
+
+// join adds m if its key is free and tells the room, m included (m renders
+// its own join as the welcome).
+func (h *hub) join(m *member) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errShuttingDown
+	}
+	if _, taken := h.members[m.key]; taken {
+		return errNameTaken
+	}
+	h.members[m.key] = m
+	h.publishLocked(&event{kind: evJoin, from: m.name, online: len(h.members)})
+	h.dropSlowLocked()
+	return nil
+}
+
+// leave removes m and tells the others how it left. It is a no-op when m
+// is no longer a member (already dropped), so callers need not coordinate.
+func (h *hub) leave(m *member, reason leaveReason) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeLocked(m, reason)
+	h.dropSlowLocked()
+}
+
+// say publishes a message from m to the room, m included, so the sender
+// sees its line at its place in the shared order.
+func (h *hub) say(m *member, text string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.members[m.key] != m {
+		return
+	}
+	h.publishLocked(&event{kind: evMessage, from: m.name, text: text})
+	h.dropSlowLocked()
+}
+
+// whisper sends a private message from m to the member whose key is
+// toKey. Sender and target both receive it, in the room's order.
+func (h *hub) whisper(m *member, toKey, text string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	to, ok := h.members[toKey]
+	if !ok {
+		return errNoSuchUser
+	}
+	if h.members[m.key] != m {
+		return nil
+	}
+	h.seq++
+	ev := &event{seq: h.seq, kind: evPrivate, at: h.now(), from: m.name, to: to.name, text: text}
+	h.deliverLocked(m, ev)
+	if to != m {
+		h.deliverLocked(to, ev)
+	}
+	h.dropSlowLocked()
+	return nil
+}
+
+// lookup returns the member with the given key.
+func (h *hub) lookup(key string) (*member, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m, ok := h.members[key]
+	return m, ok
+}
+
+// names returns the display names of the members, sorted case-insensitively.
+func (h *hub) names() []string {
+	h.mu.Lock()
+	names := make([]string, 0, len(h.members))
+	for _, m := range h.members {
+		names = append(names, m.name)
+	}
+	h.mu.Unlock()
+	slices.SortFunc(names, func(a, b string) int {
+		if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return names
+}
+
+// count is the number of members.
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.members)
+}
+
+// shutdown refuses new joins and queues the shutdown notice as every
+// member's last event. Members leaving after this are not announced.
+func (h *hub) shutdown() []*member {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	h.publishLocked(&event{kind: evShutdown})
+	h.closed = true
+	all := make([]*member, 0, len(h.members))
+	for _, m := range h.members {
+		all = append(all, m)
+	}
+	return all
+}
+
+// local queues a line for m alone, outside the room's order. It may be
+// called without the hub lock: the outbox has its own.
+func (h *hub) local(m *member, text string) {
+	if !m.out.push(&event{kind: evLocal, at: h.now(), text: text}) {
+		m.drop(leaveSlow)
+		h.leave(m, leaveSlow)
+	}
+}
+
+func (h *hub) removeLocked(m *member, reason leaveReason) {
+	if h.members[m.key] != m {
+		return
+	}
+	delete(h.members, m.key)
+	m.out.close()
+	if h.closed {
+		return
+	}
+	h.publishLocked(&event{kind: evLeave, from: m.name, reason: reason, online: len(h.members)})
+}
+
+// publishLocked stamps ev and hands it to every member.
+func (h *hub) publishLocked(ev *event) {
+	h.seq++
+	ev.seq = h.seq
+	ev.at = h.now()
+	for _, m := range h.members {
+		h.deliverLocked(m, ev)
+	}
+}
+
+func (h *hub) deliverLocked(m *member, ev *event) {
+	if !m.out.push(ev) {
+		h.slow = append(h.slow, m)
+	}
+}
+
+// dropSlowLocked removes the members whose outbox overflowed, telling the
+// room. Announcing a departure may overflow further outboxes; the loop
+// handles those too, and ends because each pass removes a member.
+func (h *hub) dropSlowLocked() {
+	for len(h.slow) > 0 {
+		m := h.slow[len(h.slow)-1]
+		h.slow[len(h.slow)-1] = nil
+		h.slow = h.slow[:len(h.slow)-1]
+		if h.members[m.key] != m {
+			continue
+		}
+		m.drop(leaveSlow)
+		h.removeLocked(m, leaveSlow)
+	}
+}

@@ -1,0 +1,212 @@
+package sshchat
+
+import (
+	"fmt"
+	"strings"
+)
+
+// lang is a user's language. Every line the server writes to a user comes
+// from the catalogue below, in both languages.
+type lang uint8
+
+const (
+	langEN lang = iota
+	langPT
+	numLangs
+)
+
+// parseLang reads a language from a flag value, a /lang argument or a
+// locale such as pt_BR.UTF-8.
+func parseLang(s string) (lang, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case s == "en" || strings.HasPrefix(s, "en_") || strings.HasPrefix(s, "en-") || s == "english" || s == "inglês" || s == "ingles":
+		return langEN, true
+	case s == "pt" || strings.HasPrefix(s, "pt_") || strings.HasPrefix(s, "pt-") || s == "português" || s == "portugues" || s == "portuguese":
+		return langPT, true
+	}
+	return langEN, false
+}
+
+// langFromEnv picks the language from the client's locale variables, in
+// POSIX precedence order (LC_ALL, LC_MESSAGES, LANG). Debian's and
+// Ubuntu's ssh send LANG and LC_* by default.
+func langFromEnv(env []string, fallback lang) lang {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v := vars[k]
+		if v == "" {
+			continue
+		}
+		if l, ok := parseLang(v); ok {
+			return l
+		}
+		return fallback // a set locale in another language: keep the server default
+	}
+	return fallback
+}
+
+func (l lang) String() string {
+	if l == langPT {
+		return "pt"
+	}
+	return "en"
+}
+
+type msgID int
+
+const (
+	msgWelcome msgID = iota
+	msgJoined
+	msgLeftQuit
+	msgLeftLost
+	msgLeftTimeout
+	msgLeftIdle
+	msgLeftSlow
+	msgLeftError
+	msgShutdown
+	msgPrivateFrom
+	msgPrivateTo
+	msgUnknownCommand
+	msgNoSuchUser
+	msgUsage
+	msgTooLong
+	msgWho
+	msgWhoMore
+	msgHelpHeader
+	msgHelpFooter
+	msgLangSet
+	msgNamePrompt
+	msgNameEmpty
+	msgNameTooLong
+	msgNameSpace
+	msgNameControl
+	msgNameBadChar
+	msgNameCommand
+	msgNameInvalid
+	msgNameTaken
+	msgNameAgain
+	msgNameAgainPlain
+	msgLoginTries
+	msgLoginTimeout
+	msgNoCommands
+	msgIdleBye
+	msgPrivateSelf
+	msgCmdHelp
+	msgCmdQuit
+	msgCmdMsg
+	msgCmdWho
+	msgCmdLang
+	msgCmdSlash
+	msgArgsMsg
+	msgArgsLang
+	numMsgs
+)
+
+// catalogue holds every user-facing line, in each language. Verbs are
+// fmt's; the arguments are the same in both languages.
+var catalogue = [numLangs][numMsgs]string{
+	langEN: {
+		msgWelcome:        "Welcome, %s! %d online. Type /help for commands, /quit to leave.",
+		msgJoined:         "* %s joined (%d online)",
+		msgLeftQuit:       "* %s left (%d online)",
+		msgLeftLost:       "* %s lost the connection (%d online)",
+		msgLeftTimeout:    "* %s timed out: no answer from their client (%d online)",
+		msgLeftIdle:       "* %s was disconnected for being idle (%d online)",
+		msgLeftSlow:       "* %s was disconnected: too slow to receive messages (%d online)",
+		msgLeftError:      "* %s was disconnected by a server error (%d online)",
+		msgShutdown:       "* The server is shutting down. Goodbye!",
+		msgPrivateFrom:    "[private] %s → you: %s",
+		msgPrivateTo:      "[private] you → %s: %s",
+		msgUnknownCommand: "! Unknown command or user: /%s. Type /help for the commands, /who for who is here.",
+		msgNoSuchUser:     "! No user named %s is connected; nothing was sent. Type /who to see who is here.",
+		msgUsage:          "! Usage: %s",
+		msgTooLong:        "! Message too long (at most %d characters); nothing was sent.",
+		msgWho:            "* %d online: %s",
+		msgWhoMore:        "… and %d more",
+		msgHelpHeader:     "* Commands:",
+		msgHelpFooter:     "* Anything else you type goes to everyone. Start a line with // to send text that begins with /.",
+		msgLangSet:        "* Language: English.",
+		msgNamePrompt:     "name: ",
+		msgNameEmpty:      "! A name is required to chat.",
+		msgNameTooLong:    "! %s: names are at most %d characters.",
+		msgNameSpace:      "! %s: names cannot contain spaces.",
+		msgNameControl:    "! That name contains control or invisible characters.",
+		msgNameBadChar:    "! %s: names use letters, digits, _ - and . and start with a letter or digit.",
+		msgNameCommand:    "! %s is the name of a command.",
+		msgNameInvalid:    "! %s is not allowed as a name.",
+		msgNameTaken:      "! %s is taken: someone with that name (or one that looks the same) is connected.",
+		msgNameAgain:      "  Choose another name below (Ctrl-D to leave).",
+		msgNameAgainPlain: "  Send another name on a line of its own.",
+		msgLoginTries:     "! Too many tries. Goodbye.",
+		msgLoginTimeout:   "! No name chosen in time. Goodbye.",
+		msgNoCommands:     "sshchat is an interactive chat and runs no commands; connect without one: ssh -p PORT name@host",
+		msgIdleBye:        "! Disconnected: no input for %s.",
+		msgPrivateSelf:    "! That is you; a private message needs someone else.",
+		msgCmdHelp:        "show this help",
+		msgCmdQuit:        "leave the chat (Ctrl-D too)",
+		msgCmdMsg:         "private message (also /<name> <text>)",
+		msgCmdWho:         "list who is connected",
+		msgCmdLang:        "switch language: en or pt",
+		msgArgsMsg:        "<name> <text>",
+		msgArgsLang:       "en|pt",
+	},
+	langPT: {
+		msgWelcome:        "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
+		msgJoined:         "* %s entrou (%d online)",
+		msgLeftQuit:       "* %s saiu (%d online)",
+		msgLeftLost:       "* %s perdeu a conexão (%d online)",
+		msgLeftTimeout:    "* %s caiu por tempo esgotado: o cliente não respondeu (%d online)",
+		msgLeftIdle:       "* %s foi desconectado(a) por inatividade (%d online)",
+		msgLeftSlow:       "* %s foi desconectado(a): lento demais para receber as mensagens (%d online)",
+		msgLeftError:      "* %s foi desconectado(a) por um erro no servidor (%d online)",
+		msgShutdown:       "* O servidor está sendo desligado. Até logo!",
+		msgPrivateFrom:    "[privado] %s → você: %s",
+		msgPrivateTo:      "[privado] você → %s: %s",
+		msgUnknownCommand: "! Comando ou usuário desconhecido: /%s. Digite /ajuda para ver os comandos, /clientes para ver quem está aqui.",
+		msgNoSuchUser:     "! Nenhum usuário chamado %s está conectado; nada foi enviado. Digite /clientes para ver quem está aqui.",
+		msgUsage:          "! Uso: %s",
+		msgTooLong:        "! Mensagem longa demais (no máximo %d caracteres); nada foi enviado.",
+		msgWho:            "* %d online: %s",
+		msgWhoMore:        "… e mais %d",
+		msgHelpHeader:     "* Comandos:",
+		msgHelpFooter:     "* Todo o resto que você digitar vai para todos. Comece a linha com // para enviar um texto que começa com /.",
+		msgLangSet:        "* Idioma: português.",
+		msgNamePrompt:     "nome: ",
+		msgNameEmpty:      "! É preciso um nome para conversar.",
+		msgNameTooLong:    "! %s: nomes têm no máximo %d caracteres.",
+		msgNameSpace:      "! %s: nomes não podem conter espaços.",
+		msgNameControl:    "! Esse nome contém caracteres de controle ou invisíveis.",
+		msgNameBadChar:    "! %s: nomes usam letras, dígitos, _ - e . e começam com letra ou dígito.",
+		msgNameCommand:    "! %s é o nome de um comando.",
+		msgNameInvalid:    "! %s não é permitido como nome.",
+		msgNameTaken:      "! %s já está em uso: alguém com esse nome (ou um que parece igual) está conectado.",
+		msgNameAgain:      "  Escolha outro nome abaixo (Ctrl-D para sair).",
+		msgNameAgainPlain: "  Envie outro nome numa linha sozinho.",
+		msgLoginTries:     "! Tentativas demais. Até logo.",
+		msgLoginTimeout:   "! Nenhum nome escolhido a tempo. Até logo.",
+		msgNoCommands:     "sshchat é um chat interativo e não executa comandos; conecte sem comando: ssh -p PORTA nome@servidor",
+		msgIdleBye:        "! Desconectado(a): sem digitar nada por %s.",
+		msgPrivateSelf:    "! Esse é você; uma mensagem privada precisa de outra pessoa.",
+		msgCmdHelp:        "mostra esta ajuda",
+		msgCmdQuit:        "sai do chat (Ctrl-D também)",
+		msgCmdMsg:         "mensagem privada (também /<nome> <texto>)",
+		msgCmdWho:         "lista quem está conectado",
+		msgCmdLang:        "muda o idioma: pt ou en",
+		msgArgsMsg:        "<nome> <texto>",
+		msgArgsLang:       "pt|en",
+	},
+}
+
+// t returns message id in language l, formatted with args.
+func (l lang) t(id msgID, args ...any) string {
+	if len(args) == 0 {
+		return catalogue[l][id]
+	}
+	return fmt.Sprintf(catalogue[l][id], args...)
+}

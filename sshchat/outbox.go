@@ -1,0 +1,60 @@
+package sshchat
+
+import "sync"
+
+// outbox is one member's queue of events waiting to be written. The hub
+// pushes into it and must never block on it; the member's writer goroutine
+// drains everything queued at once, so a burst becomes one write.
+//
+// It is capped in bytes rather than in events, as a long line costs more
+// than a short one. A push that would pass the cap fails: the member is a
+// slow consumer and gets disconnected, instead of slowing anyone else down.
+type outbox struct {
+	mu     sync.Mutex
+	queue  []*event
+	bytes  int
+	max    int
+	closed bool
+	wake   chan struct{} // capacity 1: "there is something to take"
+}
+
+func newOutbox(maxBytes int) *outbox {
+	return &outbox{max: maxBytes, wake: make(chan struct{}, 1)}
+}
+
+// push queues ev without blocking. It reports false when the outbox is
+// closed or ev would pass the byte cap.
+func (o *outbox) push(ev *event) bool {
+	n := ev.size()
+	o.mu.Lock()
+	if o.closed || o.bytes+n > o.max {
+		o.mu.Unlock()
+		return false
+	}
+	o.queue = append(o.queue, ev)
+	o.bytes += n
+	o.mu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take moves everything queued into dst (whose contents it discards) and
+// returns it. Swapping slices keeps both allocations alive across batches.
+func (o *outbox) take(dst []*event) []*event {
+	clear(dst)
+	o.mu.Lock()
+	dst, o.queue = o.queue, dst[:0]
+	o.bytes = 0
+	o.mu.Unlock()
+	return dst
+}
+
+// close makes later pushes fail; what is queued can still be taken.
+func (o *outbox) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+}

@@ -1,0 +1,139 @@
+package sshchat
+
+import "hash/fnv"
+
+// viewer is what rendering needs to know about the user an event is drawn
+// for. Event text was sanitised on the way in, so rendering trusts it; what
+// it must still guarantee is that no line of a message starts at column 0
+// with text the sender chose, or a message could pose as another's. It
+// does so by wrapping to the viewer's width itself, with continuation lines
+// indented, so the terminal never soft-wraps user text.
+type viewer struct {
+	name  string
+	lang  lang
+	color bool
+	width int // 0: unknown (no terminal), no wrapping
+	// ownMessages: show the user's own room messages. A terminal user's
+	// typed line is erased and replaced by the room's copy; without a
+	// terminal the client has already shown what was typed.
+	ownMessages bool
+}
+
+const (
+	sgrReset  = "\x1b[0m"
+	sgrDim    = "\x1b[90m"
+	sgrError  = "\x1b[31m"
+	sgrPriv   = "\x1b[35m"
+	sgrBold   = "\x1b[1m"
+	minIndent = 2
+)
+
+// nameColors are 16-colour palette entries readable on dark and light
+// backgrounds; every terminal supports them.
+var nameColors = [...]string{"31", "32", "33", "34", "35", "36", "91", "92", "93", "94", "95", "96"}
+
+func nameColor(name string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(nameKey(name)))
+	return "\x1b[" + nameColors[h.Sum32()%uint32(len(nameColors))] + "m"
+}
+
+// render appends ev as the viewer should see it, ending with "\n".
+func (v *viewer) render(dst []byte, ev *event) []byte {
+	l := v.lang
+	switch ev.kind {
+	case evMessage:
+		if !v.ownMessages && ev.from == v.name {
+			return dst
+		}
+		prefix := ev.from + ": "
+		if v.color {
+			return v.appendWrapped(dst, nameColor(ev.from)+ev.from+sgrReset+": ", displayWidth(prefix), ev.text)
+		}
+		return v.appendWrapped(dst, prefix, displayWidth(prefix), ev.text)
+	case evPrivate:
+		var prefix string
+		if ev.from == v.name {
+			prefix = l.t(msgPrivateTo, ev.to, "")
+		} else {
+			prefix = l.t(msgPrivateFrom, ev.from, "")
+		}
+		w := displayWidth(prefix)
+		if v.color {
+			prefix = sgrPriv + prefix + sgrReset
+		}
+		return v.appendWrapped(dst, prefix, w, ev.text)
+	case evJoin:
+		if ev.from == v.name {
+			return v.appendSystem(dst, l.t(msgWelcome, ev.from, ev.online), "")
+		}
+		return v.appendSystem(dst, l.t(msgJoined, ev.from, ev.online), sgrDim)
+	case evLeave:
+		return v.appendSystem(dst, l.t(leaveMessages[ev.reason], ev.from, ev.online), sgrDim)
+	case evShutdown:
+		return v.appendSystem(dst, l.t(msgShutdown), sgrBold)
+	case evLocal:
+		color := ""
+		if len(ev.text) > 0 && ev.text[0] == '!' {
+			color = sgrError
+		}
+		return v.appendSystem(dst, ev.text, color)
+	}
+	return dst
+}
+
+var leaveMessages = [...]msgID{
+	leaveQuit:     msgLeftQuit,
+	leaveLost:     msgLeftLost,
+	leaveTimeout:  msgLeftTimeout,
+	leaveIdle:     msgLeftIdle,
+	leaveSlow:     msgLeftSlow,
+	leaveError:    msgLeftError,
+	leaveShutdown: msgLeftQuit,
+	leaveLogin:    msgLeftQuit,
+}
+
+// appendSystem appends a line of the server's own text.
+func (v *viewer) appendSystem(dst []byte, text, color string) []byte {
+	if v.color && color != "" {
+		dst = append(dst, color...)
+		dst = append(dst, text...)
+		dst = append(dst, sgrReset...)
+	} else {
+		dst = append(dst, text...)
+	}
+	return append(dst, '\n')
+}
+
+// appendWrapped appends prefix then text, wrapped to the viewer's width
+// with continuation lines indented. prefixWidth is the prefix's width on
+// screen (without its colour codes).
+func (v *viewer) appendWrapped(dst []byte, prefix string, prefixWidth int, text string) []byte {
+	dst = append(dst, prefix...)
+	if v.width <= 0 || prefixWidth+displayWidth(text) <= v.width {
+		dst = append(dst, text...)
+		return append(dst, '\n')
+	}
+	indent := prefixWidth
+	if indent > v.width/3 {
+		indent = minIndent
+	}
+	first := v.width - prefixWidth
+	narrow := first < 8
+	if narrow {
+		// A narrow window: the text starts on its own indented line
+		// rather than being squeezed beside (or wrapped under) the prefix.
+		dst = append(dst, '\n')
+		first = v.width - indent
+	}
+	for i, line := range wrap(text, first, v.width, indent) {
+		if i > 0 || narrow {
+			for range indent {
+				dst = append(dst, ' ')
+			}
+		}
+		dst = append(dst, line...)
+		dst = append(dst, '\n')
+	}
+	return dst
+}

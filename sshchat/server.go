@@ -1,0 +1,234 @@
+// Package sshchat is a chat server that people join with a stock ssh
+// client: one shared room, private messages, English and Portuguese.
+package sshchat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/charmbracelet/wish/logging"
+	"github.com/charmbracelet/wish/recover"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Server is a chat server: the SSH front (wish), the room (hub) and the
+// sessions between them.
+type Server struct {
+	cfg         Config
+	log         *slog.Logger
+	hub         *hub
+	ssh         *ssh.Server
+	lang        lang
+	fingerprint string
+	now         func() time.Time
+
+	mu       sync.Mutex
+	sessions map[*session]struct{} // every live session, joined or not
+	closing  atomic.Bool
+}
+
+// New assembles a server from cfg: host key (created if missing), auth
+// policy, request policy and middlewares. It does not listen yet.
+func New(cfg Config) (*Server, error) {
+	cfg.normalise()
+	srv := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		hub:      newHub(cfg.Now),
+		now:      cfg.Now,
+		sessions: map[*session]struct{}{},
+	}
+	l, ok := parseLang(cfg.Lang)
+	if !ok {
+		return nil, fmt.Errorf("unknown language %q: use en or pt", cfg.Lang)
+	}
+	srv.lang = l
+
+	keyPath, err := hostKeyPath(cfg.KeyDir)
+	if err != nil {
+		return nil, err
+	}
+	printf := slog.NewLogLogger(srv.log.Handler(), slog.LevelInfo)
+	s, err := wish.NewServer(
+		wish.WithAddress(cfg.Addr),
+		wish.WithVersion("sshchat"),
+		wish.WithHostKeyPath(keyPath),
+		// Anyone may join: any public key, or keyboard-interactive with
+		// no questions, so nobody is ever asked for a password.
+		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
+		ssh.WrapConn(srv.acceptConn),
+		wish.WithMiddleware(
+			recover.MiddlewareWithLogger(printf, srv.middleware),
+			logging.MiddlewareWithLogger(printf),
+		),
+		func(s *ssh.Server) error {
+			s.ChannelHandlers = map[string]ssh.ChannelHandler{"session": srv.sessionChannel}
+			s.RequestHandlers = map[string]ssh.RequestHandler{} // no port forwarding, nothing global
+			return nil
+		},
+	)
+	if err != nil {
+		return nil, fmt.Errorf("set up ssh server: %w", err)
+	}
+	srv.ssh = s
+	if len(s.HostSigners) > 0 {
+		srv.fingerprint = gossh.FingerprintSHA256(s.HostSigners[0].PublicKey())
+	}
+	return srv, nil
+}
+
+// hostKeyPath makes sure dir exists and returns the host key's path in it.
+func hostKeyPath(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("host key directory: %w", err)
+	}
+	return filepath.Join(dir, "ssh_host_ed25519_key"), nil
+}
+
+// Fingerprint is the SHA256 fingerprint of the host key, for users to check
+// on first connection.
+func (srv *Server) Fingerprint() string { return srv.fingerprint }
+
+// ListenAndServe listens on the configured address and serves until
+// Shutdown or Close.
+func (srv *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", srv.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ln)
+}
+
+// Serve serves on ln until Shutdown or Close. It returns nil after those.
+func (srv *Server) Serve(ln net.Listener) error {
+	srv.log.Info("listening", "addr", ln.Addr().String(), "fingerprint", srv.fingerprint)
+	err := srv.ssh.Serve(ln)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// acceptConn runs for every TCP connection before the SSH handshake. A
+// deadline covers the handshake, authentication and the shell request, so
+// a client that stalls anywhere before the chat starts is dropped.
+func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
+	_ = conn.SetDeadline(srv.now().Add(srv.cfg.HandshakeTimeout))
+	ctx.SetValue(ctxSessions, new(atomic.Int32))
+	ctx.SetValue(ctxRawConn, conn)
+	return conn
+}
+
+// middleware is the chat as a wish middleware.
+func (srv *Server) middleware(next ssh.Handler) ssh.Handler {
+	return func(s ssh.Session) {
+		srv.handle(s)
+		next(s)
+	}
+}
+
+// handle serves one session, then closes its connection: a connection
+// carries one chat session. The client is given FlushTimeout to close it
+// first, so a stock client ends quietly instead of reporting that the
+// remote host closed the connection.
+func (srv *Server) handle(sess ssh.Session) {
+	ctx := sess.Context()
+	conn, _ := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
+	if raw, ok := ctx.Value(ctxRawConn).(net.Conn); ok {
+		_ = raw.SetDeadline(time.Time{})
+	}
+	defer time.AfterFunc(srv.cfg.FlushTimeout, func() { _ = conn.Close() })
+
+	s := &session{
+		srv:        srv,
+		ssh:        sess,
+		conn:       conn,
+		log:        srv.log.With("remote", sess.RemoteAddr().String()),
+		done:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+	}
+	s.clock.now = srv.now
+	s.clock.touch()
+	s.lang.Store(uint32(langFromEnv(sess.Environ(), srv.lang)))
+
+	if pty, winch, ok := sess.Pty(); ok {
+		w, h := clampWindow(pty.Window.Width, pty.Window.Height)
+		s.con = newPTYConsole(sess, &s.clock, w, h)
+		s.winch = winch
+		s.initWidth = w
+		s.color = pty.Term != "dumb"
+	} else {
+		s.con = newPlainConsole(sess, &s.clock, 4*srv.cfg.MaxMessageLen)
+	}
+
+	if !srv.track(s) {
+		s.con.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
+		_ = sess.Exit(0)
+		return
+	}
+	defer srv.untrack(s)
+	s.run()
+}
+
+func (srv *Server) track(s *session) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.closing.Load() {
+		return false
+	}
+	srv.sessions[s] = struct{}{}
+	return true
+}
+
+func (srv *Server) untrack(s *session) {
+	srv.mu.Lock()
+	delete(srv.sessions, s)
+	srv.mu.Unlock()
+}
+
+// Shutdown stops accepting users, sends every connected user a last line
+// saying the server is going down, closes their sessions, and waits for
+// the connections to end until ctx is done; then it closes what is left.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.mu.Lock()
+	srv.closing.Store(true)
+	pending := make([]*session, 0, len(srv.sessions))
+	for s := range srv.sessions {
+		pending = append(pending, s)
+	}
+	srv.mu.Unlock()
+
+	for _, m := range srv.hub.shutdown() {
+		m.drop(leaveShutdown) // the writer flushes the notice, then closes
+	}
+	for _, s := range pending {
+		if !s.joined.Load() { // still choosing a name: no writer yet
+			s.finish(leaveShutdown)
+			_ = s.con.write([]byte(s.language().t(msgShutdown) + "\n"))
+			_ = s.ssh.Exit(0)
+		}
+	}
+	err := srv.ssh.Shutdown(ctx)
+	if err != nil {
+		_ = srv.ssh.Close()
+	}
+	srv.log.Info("shut down")
+	return err
+}
+
+// Close closes the listener and every connection at once, without notice.
+func (srv *Server) Close() error {
+	srv.closing.Store(true)
+	return srv.ssh.Close()
+}

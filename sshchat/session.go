@@ -1,0 +1,426 @@
+package sshchat
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/ssh"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// session is one connected user, from the shell request to the end of the
+// connection. It owns two goroutines: the handler's, which reads input
+// (readLoop), and the writer (writeLoop), which alone renders and writes
+// the room's events. Neither outlives the handler.
+type session struct {
+	srv   *Server
+	ssh   ssh.Session
+	conn  gossh.Conn
+	log   *slog.Logger
+	con   console
+	clock inputClock
+	color bool
+	winch <-chan ssh.Window
+
+	lang      atomic.Uint32 // lang: set by the reader (/lang), read by the writer
+	member    *member       // set once joined by the reader; immutable after
+	joined    atomic.Bool   // member is set, for other goroutines
+	joinErr   error         // the last join attempt's error, during login
+	initWidth int           // the terminal's width at the start, 0 without one
+
+	done       chan struct{} // closed by finish: the session is over
+	endOnce    sync.Once
+	reason     leaveReason // under endOnce; read after done
+	writerDone chan struct{}
+}
+
+func (s *session) language() lang { return lang(s.lang.Load()) }
+
+// run is the whole life of a session, in the handler's goroutine.
+func (s *session) run() {
+	completed := false
+	defer func() {
+		if !completed { // a panic is on its way to the recover middleware
+			s.end(leaveError)
+			if s.member != nil {
+				<-s.writerDone
+			}
+		}
+	}()
+
+	if cmd := s.ssh.RawCommand(); cmd != "" || s.ssh.Subsystem() != "" {
+		_, _ = io.WriteString(s.ssh.Stderr(), s.language().t(msgNoCommands)+"\r\n")
+		_ = s.ssh.Exit(1)
+		completed = true
+		return
+	}
+	if !s.login() {
+		_ = s.ssh.Exit(1)
+		completed = true
+		return
+	}
+	s.log = s.log.With("user", s.member.name)
+	s.log.Info("join", "fingerprint", s.member.fingerprint, "client", s.member.client)
+
+	go s.writeLoop() // ends when done is closed and the last batch is written
+	stopWatchdog := s.startWatchdog()
+
+	reason := s.readLoop()
+	s.end(reason)
+	stopWatchdog()
+	<-s.writerDone
+	s.log.Info("leave", "reason", reasonNames[s.reason], "duration", s.srv.now().Sub(s.member.joined).Round(time.Second))
+	completed = true
+}
+
+var reasonNames = [...]string{
+	leaveQuit: "quit", leaveLost: "connection lost", leaveTimeout: "keepalive timeout",
+	leaveIdle: "idle", leaveSlow: "slow consumer", leaveError: "server error",
+	leaveShutdown: "shutdown", leaveLogin: "login",
+}
+
+// end leaves the room with reason (the hub tells the others) and finishes
+// the session. Safe to call more than once and from any goroutine except
+// with the hub's lock held (use finish there).
+func (s *session) end(reason leaveReason) {
+	if s.member != nil {
+		s.srv.hub.leave(s.member, reason)
+	}
+	s.finish(reason)
+}
+
+// finish marks the session over. It never calls into the hub, so the hub
+// may call it (as member.drop) while holding its lock. For reasons where
+// the client cannot be written to any more, it closes the connection at
+// once, which also unblocks a writer stuck on a full SSH window.
+func (s *session) finish(reason leaveReason) {
+	s.endOnce.Do(func() {
+		s.reason = reason
+		close(s.done)
+		switch reason {
+		case leaveSlow, leaveTimeout, leaveLost:
+			_ = s.conn.Close()
+		}
+	})
+}
+
+// login settles the user's name: the SSH user name if it passes the rules
+// and is free, else names typed at a prompt, with bounded tries and time.
+func (s *session) login() bool {
+	cfg := &s.srv.cfg
+	expired := atomic.Bool{}
+	timer := time.AfterFunc(cfg.LoginTimeout, func() {
+		expired.Store(true)
+		_ = s.con.write([]byte(s.language().t(msgLoginTimeout) + "\n"))
+		_ = s.ssh.Exit(1)
+	})
+	defer timer.Stop()
+
+	candidate := s.ssh.User()
+	for try := 1; ; try++ {
+		problem := s.tryJoin(candidate)
+		if problem == "" {
+			return true
+		}
+		if errors.Is(s.joinErr, errShuttingDown) {
+			s.con.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
+			return false
+		}
+		s.con.writeOwn([]byte(problem + "\n"))
+		if try >= cfg.LoginTries {
+			s.con.writeOwn([]byte(s.language().t(msgLoginTries) + "\n"))
+			return false
+		}
+		if _, ok := s.con.(*ptyConsole); ok {
+			s.con.writeOwn([]byte(s.language().t(msgNameAgain) + "\n"))
+		} else {
+			s.con.writeOwn([]byte(s.language().t(msgNameAgainPlain) + "\n"))
+		}
+		s.con.setPrompt(s.language().t(msgNamePrompt))
+		line, err := s.con.readLine()
+		if err != nil || expired.Load() {
+			if !errors.Is(err, errLineTooLong) || expired.Load() {
+				return false
+			}
+		}
+		candidate = line
+	}
+}
+
+// tryJoin checks candidate against the naming rules and joins the room
+// under it. It returns "" on success, else the line telling the user why.
+func (s *session) tryJoin(candidate string) string {
+	l := s.language()
+	shown, _ := sanitize(candidate, maxNameLen+8)
+	name, err := checkName(candidate, isCommandName)
+	if err != nil {
+		var ne *nameError
+		if errors.As(err, &ne) {
+			return nameProblemText(l, ne.problem, shown)
+		}
+		return l.t(msgNameInvalid, shown)
+	}
+	m := &member{
+		name:   name,
+		key:    nameKey(name),
+		out:    newOutbox(s.srv.cfg.OutboxBytes),
+		drop:   s.finish,
+		joined: s.srv.now(),
+		client: string(s.ssh.Context().ClientVersion()),
+	}
+	if pk := s.ssh.PublicKey(); pk != nil {
+		m.fingerprint = gossh.FingerprintSHA256(pk)
+	}
+	s.joinErr = s.srv.hub.join(m)
+	switch {
+	case s.joinErr == nil:
+		s.member = m
+		s.joined.Store(true)
+		s.con.setPrompt(s.prompt())
+		return ""
+	case errors.Is(s.joinErr, errNameTaken):
+		return l.t(msgNameTaken, name)
+	default:
+		return l.t(msgShutdown)
+	}
+}
+
+func nameProblemText(l lang, p nameProblem, shown string) string {
+	switch p {
+	case nameEmpty:
+		return l.t(msgNameEmpty)
+	case nameTooLong:
+		return l.t(msgNameTooLong, shown, maxNameLen)
+	case nameHasSpace:
+		return l.t(msgNameSpace, shown)
+	case nameHasControl:
+		return l.t(msgNameControl)
+	case nameBadChar:
+		return l.t(msgNameBadChar, shown)
+	case nameIsCommand:
+		return l.t(msgNameCommand, shown)
+	}
+	return l.t(msgNameInvalid, shown)
+}
+
+func (s *session) prompt() string {
+	if s.color {
+		return "[" + nameColor(s.member.name) + s.member.name + sgrReset + "] "
+	}
+	return "[" + s.member.name + "] "
+}
+
+// readLoop reads and handles lines until the user leaves or input fails,
+// and says how the session ended.
+func (s *session) readLoop() leaveReason {
+	for {
+		select {
+		case <-s.done:
+			return s.reason
+		default:
+		}
+		line, err := s.con.readLine()
+		if errors.Is(err, errLineTooLong) {
+			s.reply(s.language().t(msgTooLong, s.srv.cfg.MaxMessageLen))
+			continue
+		}
+		if err != nil {
+			return s.inputEnded(err)
+		}
+		if quit := s.handleLine(line); quit {
+			return leaveQuit
+		}
+	}
+}
+
+// inputEnded decides how a session whose input ended is announced. Ctrl-D
+// on a terminal is leaving by choice. A transport that ended is checked
+// with a keepalive: a client that answers closed its input on purpose
+// (the end of a piped script); one that does not has lost the connection.
+func (s *session) inputEnded(err error) leaveReason {
+	rerr := s.con.readErr()
+	if rerr == nil {
+		return leaveQuit
+	}
+	select {
+	case <-s.done:
+		return s.reason // already ended for another reason (kicked, shutdown)
+	default:
+	}
+	if s.probe() {
+		return leaveQuit
+	}
+	s.log.Warn("read failed: connection lost", "remote", s.ssh.RemoteAddr().String(), "err", rerr)
+	return leaveLost
+}
+
+// handleLine acts on one typed line and reports whether the user asked
+// to leave.
+func (s *session) handleLine(line string) (quit bool) {
+	l := s.language()
+	if strings.TrimSpace(line) == "" {
+		return false
+	}
+	if utf8.RuneCountInString(line) > s.srv.cfg.MaxMessageLen {
+		s.reply(l.t(msgTooLong, s.srv.cfg.MaxMessageLen))
+		return false
+	}
+	word, arg, isCmd, text := parseLine(line)
+	if !isCmd {
+		s.say(text)
+		return false
+	}
+	if c, ok := lookupCommand(word); ok {
+		return c.run(s, arg)
+	}
+	// /<name> text: a private message, when name is connected.
+	if key, ok := s.lookupName(word); ok {
+		s.whisper(key, word, arg)
+		return false
+	}
+	shown, _ := sanitize(word, 40)
+	s.reply(l.t(msgUnknownCommand, shown))
+	return false
+}
+
+func (s *session) say(text string) {
+	clean, _ := sanitize(text, s.srv.cfg.MaxMessageLen)
+	if clean == "" {
+		return
+	}
+	s.srv.hub.say(s.member, clean)
+}
+
+// lookupName finds the key of a connected user by the name typed.
+func (s *session) lookupName(typed string) (string, bool) {
+	name, err := checkName(typed, nil)
+	if err != nil {
+		return "", false
+	}
+	key := nameKey(name)
+	_, ok := s.srv.hub.lookup(key)
+	return key, ok
+}
+
+func (s *session) whisper(key, typed, text string) {
+	l := s.language()
+	clean, _ := sanitize(text, s.srv.cfg.MaxMessageLen)
+	if clean == "" {
+		s.reply(l.t(msgUsage, commandByName("msg").usage(l)))
+		return
+	}
+	if key == s.member.key {
+		s.reply(l.t(msgPrivateSelf))
+		return
+	}
+	if err := s.srv.hub.whisper(s.member, key, clean); err != nil {
+		shown, _ := sanitize(typed, 40)
+		s.reply(l.t(msgNoSuchUser, shown))
+	}
+}
+
+// reply queues a line for this user alone, in order with the room's events.
+func (s *session) reply(text string) {
+	s.srv.hub.local(s.member, text)
+}
+
+// writeLoop renders and writes this user's events: everything queued at a
+// wake-up becomes one write. It owns the viewer state (width, language
+// snapshot) and handles window changes.
+func (s *session) writeLoop() {
+	defer close(s.writerDone)
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in writer", "panic", r, "stack", string(debug.Stack()))
+			s.end(leaveError)
+			_ = s.conn.Close()
+		}
+	}()
+	v := viewer{name: s.member.name, color: s.color, width: s.initWidth, ownMessages: s.winch != nil}
+	var batch []*event
+	var buf []byte
+	out := s.member.out
+	for {
+		select {
+		case w, ok := <-s.winch:
+			if !ok {
+				s.winch = nil
+				continue
+			}
+			width, height := clampWindow(w.Width, w.Height)
+			v.width = width
+			s.con.resize(width, height)
+			continue
+		case <-out.wake:
+		case <-s.done:
+			s.lastWrite(&v, batch, buf)
+			return
+		}
+		batch = out.take(batch)
+		v.lang = s.language()
+		buf = buf[:0]
+		for _, ev := range batch {
+			buf = v.render(buf, ev)
+		}
+		if err := s.con.write(buf); err != nil {
+			s.end(leaveLost)
+			return
+		}
+		if cap(buf) > 64<<10 {
+			buf = nil
+		}
+	}
+}
+
+// lastWrite flushes what is still queued (such as the shutdown notice) and
+// a farewell for the reason the session ended, then closes the channel so
+// the reader and the client see the end. A client that will not take the
+// bytes gets a bounded wait.
+func (s *session) lastWrite(v *viewer, batch []*event, buf []byte) {
+	switch s.reason {
+	case leaveSlow, leaveTimeout, leaveLost:
+		return // the connection is closed or useless
+	}
+	batch = s.member.out.take(batch)
+	v.lang = s.language()
+	buf = buf[:0]
+	for _, ev := range batch {
+		buf = v.render(buf, ev)
+	}
+	if s.reason == leaveIdle {
+		buf = append(buf, v.lang.t(msgIdleBye, s.srv.cfg.IdleTimeout)...)
+		buf = append(buf, '\n')
+	}
+	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
+	if len(buf) > 0 {
+		_ = s.con.write(buf)
+	}
+	stop.Stop()
+	code := 0
+	if s.reason == leaveError {
+		code = 1
+	}
+	_ = s.ssh.Exit(code)
+}
+
+// clampWindow keeps a claimed window size within what a real terminal can
+// be, so nothing sized from it can be abused.
+func clampWindow(w, h int) (int, int) {
+	const maxCells = 4096
+	w = min(max(w, 0), maxCells)
+	h = min(max(h, 0), maxCells)
+	if w == 0 {
+		w = 80
+	}
+	if h == 0 {
+		h = 24
+	}
+	return w, h
+}
