@@ -188,7 +188,7 @@ func (c *client) expect(want string) string {
 	c.t.Helper()
 	line, ok := c.out.waitLine(func(l string) bool { return strings.Contains(l, want) }, waitFor)
 	if !ok {
-		c.t.Fatalf("%s: no line containing %q within %v; got:\n%s", c.name, want, waitFor, c.out.String())
+		c.t.Fatalf("%s: no line containing %q within %v; got:\n%s", c.name, want, waitFor, c.out.tail())
 	}
 	return line
 }
@@ -200,7 +200,7 @@ func (c *client) expectEnd() error {
 	case err := <-c.waitErr:
 		return err
 	case <-time.After(waitFor):
-		c.t.Fatalf("%s: session did not end within %v; got:\n%s", c.name, waitFor, c.out.String())
+		c.t.Fatalf("%s: session did not end within %v; got:\n%s", c.name, waitFor, c.out.tail())
 		return nil
 	}
 }
@@ -274,6 +274,21 @@ func (tr *transcript) waitLine(match func(string) bool, d time.Duration) (string
 			return "", false
 		}
 	}
+}
+
+// tail is the last lines of the transcript, long lines cut, for failure
+// messages that stay readable.
+func (tr *transcript) tail() string {
+	ls := strings.Split(plain(tr.String()), "\n")
+	if len(ls) > 40 {
+		ls = append([]string{"…"}, ls[len(ls)-40:]...)
+	}
+	for i, l := range ls {
+		if len(l) > 160 {
+			ls[i] = l[:160] + "…"
+		}
+	}
+	return strings.Join(ls, "\n")
 }
 
 // lines returns every complete line so far, escape codes removed.

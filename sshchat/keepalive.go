@@ -20,7 +20,9 @@ func (s *session) startWatchdog() (stop func()) {
 		interval = cfg.IdleTimeout
 	}
 	var timer *time.Timer
+	armed := make(chan struct{}) // timer is assigned
 	timer = time.AfterFunc(interval, func() {
+		<-armed
 		select {
 		case <-s.done:
 			return
@@ -32,12 +34,13 @@ func (s *session) startWatchdog() (stop func()) {
 			return
 		}
 		if cfg.KeepAlive > 0 && !s.probe() {
-			s.log.Warn("keepalive unanswered: disconnecting", "remote", s.ssh.RemoteAddr().String(), "timeout", cfg.KeepAliveTimeout)
+			s.log.Warn("keepalive unanswered: disconnecting", "timeout", cfg.KeepAliveTimeout)
 			s.end(leaveTimeout)
 			return
 		}
 		timer.Reset(interval)
 	})
+	close(armed)
 	return func() { timer.Stop() }
 }
 

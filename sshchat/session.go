@@ -257,7 +257,7 @@ func (s *session) inputEnded(err error) leaveReason {
 	if s.probe() {
 		return leaveQuit
 	}
-	s.log.Warn("read failed: connection lost", "remote", s.ssh.RemoteAddr().String(), "err", rerr)
+	s.log.Warn("read failed: connection lost", "err", rerr)
 	return leaveLost
 }
 

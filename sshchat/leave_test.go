@@ -1,0 +1,218 @@
+package sshchat
+
+import (
+	"context"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// RF6, RF8: a user whose connection drops is announced as having lost the
+// connection, and the server logs the read error.
+func TestDroppedConnectionIsAnnounced(t *testing.T) {
+	srv := startServer(t, nil)
+	alice := join(t, srv, "alice")
+	bob := join(t, srv, "bob")
+	alice.expect("bob joined")
+	_ = bob.raw.Close() // TCP gone, no SSH goodbye
+	alice.expect("* bob lost the connection (1 online)")
+	waitUntil(t, "the read error in the log", func() bool {
+		return strings.Contains(srv.logs.String(), "read failed: connection lost") &&
+			strings.Contains(srv.logs.String(), "user=bob")
+	})
+}
+
+// RF6, RF7: a client that stops answering (no FIN, no RST: a dead laptop,
+// a dropped route) is found by keepalives and announced as timed out.
+func TestUnansweredKeepalivesTimeOut(t *testing.T) {
+	srv := startServer(t, func(c *Config) {
+		c.KeepAlive = 100 * time.Millisecond
+		c.KeepAliveTimeout = 200 * time.Millisecond
+	})
+	alice := join(t, srv, "alice")
+	var fc *freezableConn
+	bob := connect(t, srv.addr, "bob", clientOpts{dial: func() (net.Conn, error) {
+		c, err := net.Dial("tcp", srv.addr)
+		fc = &freezableConn{Conn: c, thaw: make(chan struct{})}
+		return fc, err
+	}})
+	bob.expect("Welcome, bob!")
+	alice.expect("bob joined")
+	fc.freeze()
+	alice.expect("* bob timed out: no answer from their client (1 online)")
+	// Meanwhile alice, who answers, stays connected.
+	alice.send("still here")
+	alice.send("/who")
+	alice.expect("* 1 online: alice")
+}
+
+// freezableConn stops a client's transport dead: reads block, writes
+// vanish, as when the peer's machine is gone.
+type freezableConn struct {
+	net.Conn
+	once sync.Once
+	mu   sync.Mutex
+	cold bool
+	thaw chan struct{} // closed when the conn is closed
+}
+
+func (f *freezableConn) freeze() {
+	f.mu.Lock()
+	f.cold = true
+	f.mu.Unlock()
+}
+
+func (f *freezableConn) frozen() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cold
+}
+
+func (f *freezableConn) Read(p []byte) (int, error) {
+	n, err := f.Conn.Read(p)
+	if f.frozen() {
+		<-f.thaw
+		return 0, net.ErrClosed
+	}
+	return n, err
+}
+
+func (f *freezableConn) Write(p []byte) (int, error) {
+	if f.frozen() {
+		return len(p), nil
+	}
+	return f.Conn.Write(p)
+}
+
+func (f *freezableConn) Close() error {
+	f.once.Do(func() { close(f.thaw) })
+	return f.Conn.Close()
+}
+
+// A user who types nothing for longer than the idle limit is told why and
+// disconnected, even while the room is busy (output must not count as
+// activity), and the room is told.
+func TestIdleUserIsDisconnected(t *testing.T) {
+	srv := startServer(t, func(c *Config) { c.IdleTimeout = 300 * time.Millisecond })
+	idle := join(t, srv, "idle")
+	busy := join(t, srv, "busy")
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // keep the room busy, so the idle user receives output
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				_, _ = busy.stdin.Write([]byte("chatter\n"))
+			}
+		}
+	}()
+	idle.expect("! Disconnected: no input for 300ms.")
+	busy.expect("* idle was disconnected for being idle")
+	if err := idle.expectEnd(); err != nil {
+		t.Errorf("idle session ended with %v", err)
+	}
+}
+
+// RF7: a planned shutdown sends every user a last line before closing,
+// including a user still choosing a name.
+func TestShutdownSendsLastLine(t *testing.T) {
+	srv := startServer(t, nil)
+	alice := join(t, srv, "alice")
+	bob := join(t, srv, "bob")
+	naming := connect(t, srv.addr, "exit", clientOpts{})
+	naming.expect("is the name of a command")
+	alice.expect("bob joined")
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	for _, c := range []*client{alice, bob, naming} {
+		c.expect("The server is shutting down. Goodbye!")
+		c.expectEnd()
+	}
+	if strings.Contains(alice.out.String(), "bob left") {
+		t.Error("shutdown announced departures one by one")
+	}
+}
+
+// A user who stops reading cannot slow the room: the others get every
+// message while the stuck one's SSH window and outbox fill, and then the
+// stuck one is disconnected with a reason the room is told.
+func TestStuckReaderDoesNotDelayOthers(t *testing.T) {
+	srv := startServer(t, nil)
+	stuck := connect(t, srv.addr, "stuck", clientOpts{noRead: true})
+	watcher := join(t, srv, "watcher")
+	senders := []*client{join(t, srv, "s1"), join(t, srv, "s2")}
+	watcher.expect("s2 joined")
+	_ = stuck
+
+	// Past the client's 2 MiB SSH window plus the server's outbox cap,
+	// so that back-pressure really reaches the server. Senders go in
+	// rounds, as people do: a burst of lines, then the next once the
+	// watcher has them. (A flood faster than any reader can take is the
+	// flood limit's job, tested on its own.)
+	line := strings.Repeat("x", 900)
+	const rounds, perRound = 40, 40 // 2 senders x 40 x 40 x ~910 bytes ≈ 2.9 MB
+	var worst time.Duration
+	for r := range rounds {
+		t0 := time.Now()
+		for _, s := range senders {
+			go func() {
+				for range perRound {
+					_, _ = s.stdin.Write([]byte(line + "\n"))
+				}
+			}()
+		}
+		for i := range 2 * perRound {
+			if _, ok := watcher.out.waitLine(func(l string) bool { return strings.HasSuffix(l, line) }, waitFor); !ok {
+				t.Fatalf("round %d: watcher got %d of %d messages", r, i, 2*perRound)
+			}
+		}
+		worst = max(worst, time.Since(t0))
+	}
+	t.Logf("slowest round of %d messages reached the watcher in %v", 2*perRound, worst)
+	if worst > 5*time.Second {
+		t.Errorf("a round took %v to reach the watcher", worst)
+	}
+	if !strings.Contains(watcher.out.String(), "* stuck was disconnected: too slow to receive messages") {
+		t.Errorf("the room was not told the stuck user was cut off:\n%s", watcher.out.tail())
+	}
+}
+
+// RF6: a session's goroutines all end when users leave, however they
+// leave.
+func TestNoGoroutinesLeftAfterUsersLeave(t *testing.T) {
+	srv := startServer(t, nil)
+	probe := join(t, srv, "probe")
+	base := runtime.NumGoroutine()
+	for round := range 3 {
+		var cs []*client
+		for i := range 10 {
+			cs = append(cs, join(t, srv, "u"+string(rune('a'+round))+string(rune('a'+i))))
+		}
+		for i, c := range cs {
+			switch i % 3 {
+			case 0:
+				c.send("/quit")
+			case 1:
+				_ = c.raw.Close()
+			case 2:
+				_ = c.stdin.Close() // end of input
+			}
+		}
+		for range cs {
+			probe.out.waitLine(func(l string) bool { return strings.Contains(l, "left") || strings.Contains(l, "lost") }, waitFor)
+		}
+		for _, c := range cs {
+			_ = c.conn.Close()
+		}
+	}
+	waitUntil(t, "goroutines back to the baseline", func() bool { return runtime.NumGoroutine() <= base })
+}
