@@ -161,7 +161,7 @@ func TestNameRulesAtLogin(t *testing.T) {
 // Messages from one sender arrive in the order sent, and every user sees
 // the room's messages in one and the same order.
 func TestOneOrderForEveryone(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := startServer(t, noFloodLimit)
 	const senders, each = 4, 50
 	var users []*client
 	for i := range senders {

@@ -25,6 +25,14 @@ type Config struct {
 	MaxMessageLen    int           // characters in one message
 	OutboxBytes      int           // queued output per user before it counts as too slow
 
+	MaxConnsPerAddr   int     // concurrent connections from one address (IPv6: one /64)
+	MaxConns          int     // concurrent connections in all
+	NewConnsPerMinute int     // new connections from one address per minute
+	MsgRate           float64 // lines per second a user may send, steadily
+	MsgBurst          int     // lines a user may send at once before the rate applies
+	MaxPasteLines     int     // lines of one bracketed paste that count as one message
+	FloodStrikes      int     // lines refused in a row before a flooder is disconnected
+
 	Logger *slog.Logger     // nil: slog.Default()
 	Now    func() time.Time // nil: time.Now; injectable for tests
 }
@@ -45,6 +53,14 @@ func DefaultConfig() Config {
 		FlushTimeout:     2 * time.Second,
 		MaxMessageLen:    1000,
 		OutboxBytes:      256 << 10,
+
+		MaxConnsPerAddr:   10,
+		MaxConns:          10000,
+		NewConnsPerMinute: 30,
+		MsgRate:           2,
+		MsgBurst:          10,
+		MaxPasteLines:     50,
+		FloodStrikes:      20,
 	}
 	if a := os.Getenv("SSHCHAT_ADDR"); a != "" {
 		c.Addr = a
@@ -65,6 +81,13 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "disconnect users who type nothing for this long (0 disables)")
 	fs.IntVar(&c.MaxMessageLen, "max-message", c.MaxMessageLen, "maximum characters in one message")
 	fs.IntVar(&c.OutboxBytes, "outbox", c.OutboxBytes, "bytes of output queued for a user before they are disconnected as too slow")
+	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "concurrent connections from one address, an IPv6 /64 counting as one (0: no limit)")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "concurrent connections in all (0: no limit)")
+	fs.IntVar(&c.NewConnsPerMinute, "new-conns-per-minute", c.NewConnsPerMinute, "new connections one address may open per minute (0: no limit)")
+	fs.Float64Var(&c.MsgRate, "rate", c.MsgRate, "lines per second one user may send, steadily")
+	fs.IntVar(&c.MsgBurst, "burst", c.MsgBurst, "lines one user may send at once before the rate applies")
+	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines of one paste that count as a single message")
+	fs.IntVar(&c.FloodStrikes, "flood-strikes", c.FloodStrikes, "lines refused in a row before a flooder is disconnected")
 }
 
 // normalise fills what was left zero and keeps values in their range.
@@ -99,6 +122,18 @@ func (c *Config) normalise() {
 	c.MaxMessageLen = min(c.MaxMessageLen, 4000)
 	if c.OutboxBytes <= 0 {
 		c.OutboxBytes = d.OutboxBytes
+	}
+	if c.MsgRate <= 0 {
+		c.MsgRate = d.MsgRate
+	}
+	if c.MsgBurst <= 0 {
+		c.MsgBurst = d.MsgBurst
+	}
+	if c.MaxPasteLines <= 0 {
+		c.MaxPasteLines = d.MaxPasteLines
+	}
+	if c.FloodStrikes <= 0 {
+		c.FloodStrikes = d.FloodStrikes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

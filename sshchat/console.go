@@ -20,7 +20,7 @@ var errLineTooLong = errors.New("line too long")
 // goroutines. The reader goroutine calls readLine, setPrompt and
 // writeOwn; any other goroutine (the writer, a timer) calls write.
 type console interface {
-	readLine() (string, error)
+	readLine() (line string, pasted bool, err error)
 	setPrompt(prompt string)
 	writeOwn(p []byte) // from the reader goroutine only
 	write(p []byte) error
@@ -72,6 +72,9 @@ func newPTYConsole(ch io.ReadWriter, clock *inputClock, width, height int) *ptyC
 	c.screen.Lock() // the reader goroutine, which creates the console, holds it
 	c.width = width
 	_ = c.t.SetSize(width, height)
+	// Pasted lines come marked, so a paste counts as one message against
+	// the flood limit rather than one per line.
+	c.t.SetBracketedPasteMode(true)
 	return c
 }
 
@@ -102,16 +105,17 @@ func (p ptyIO) Write(b []byte) (int, error) {
 	return c.ch.Write(b)
 }
 
-func (c *ptyConsole) readLine() (string, error) {
+func (c *ptyConsole) readLine() (string, bool, error) {
 	line, err := c.t.ReadLine()
-	if errors.Is(err, term.ErrPasteIndicator) {
+	pasted := errors.Is(err, term.ErrPasteIndicator)
+	if pasted {
 		err = nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	c.eraseEcho(line)
-	return line, nil
+	return line, pasted, nil
 }
 
 // eraseEcho removes the prompt and the line the terminal echoed, so the
@@ -193,7 +197,12 @@ func (r clockReader) Read(b []byte) (int, error) {
 
 // readLine returns the next line without its end. A line over the cap is
 // skipped to its end, costing no more memory than the cap, and reported.
-func (c *plainConsole) readLine() (string, error) {
+func (c *plainConsole) readLine() (string, bool, error) {
+	line, err := c.readPlainLine()
+	return line, false, err
+}
+
+func (c *plainConsole) readPlainLine() (string, error) {
 	var line []byte
 	tooLong := false
 	for {

@@ -27,6 +27,7 @@ const (
 	leaveError                       // the server failed while handling this user
 	leaveShutdown                    // the server is shutting down
 	leaveLogin                       // never got past choosing a name (not announced)
+	leaveFlood                       // kept sending while over the message budget
 )
 
 // event is what flows through the hub: structured data, never terminal

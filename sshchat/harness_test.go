@@ -59,6 +59,13 @@ func startServer(t testing.TB, edit func(*Config)) *testServer {
 	return &testServer{Server: srv, addr: ln.Addr().String(), logs: logs}
 }
 
+// noFloodLimit lifts the message budget, for tests that send at machine
+// speed on purpose.
+func noFloodLimit(c *Config) {
+	c.MsgRate = 1e6
+	c.MsgBurst = 1e6
+}
+
 // syncBuffer is a bytes.Buffer safe for concurrent use, for server logs.
 type syncBuffer struct {
 	mu sync.Mutex

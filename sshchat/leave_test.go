@@ -96,7 +96,10 @@ func (f *freezableConn) Close() error {
 // disconnected, even while the room is busy (output must not count as
 // activity), and the room is told.
 func TestIdleUserIsDisconnected(t *testing.T) {
-	srv := startServer(t, func(c *Config) { c.IdleTimeout = 300 * time.Millisecond })
+	srv := startServer(t, func(c *Config) {
+		noFloodLimit(c)
+		c.IdleTimeout = 300 * time.Millisecond
+	})
 	idle := join(t, srv, "idle")
 	busy := join(t, srv, "busy")
 	stop := make(chan struct{})
@@ -146,7 +149,7 @@ func TestShutdownSendsLastLine(t *testing.T) {
 // message while the stuck one's SSH window and outbox fill, and then the
 // stuck one is disconnected with a reason the room is told.
 func TestStuckReaderDoesNotDelayOthers(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := startServer(t, noFloodLimit)
 	stuck := connect(t, srv.addr, "stuck", clientOpts{noRead: true})
 	watcher := join(t, srv, "watcher")
 	senders := []*client{join(t, srv, "s1"), join(t, srv, "s2")}

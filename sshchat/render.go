@@ -91,6 +91,7 @@ var leaveMessages = [...]msgID{
 	leaveError:    msgLeftError,
 	leaveShutdown: msgLeftQuit,
 	leaveLogin:    msgLeftQuit,
+	leaveFlood:    msgLeftFlood,
 }
 
 // appendSystem appends a line of the server's own text.

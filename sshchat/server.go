@@ -160,6 +160,7 @@ func (srv *Server) handle(sess ssh.Session) {
 	}
 	s.clock.now = srv.now
 	s.clock.touch()
+	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
 	s.lang.Store(uint32(langFromEnv(sess.Environ(), srv.lang)))
 
 	if pty, winch, ok := sess.Pty(); ok {

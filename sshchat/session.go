@@ -29,11 +29,13 @@ type session struct {
 	color bool
 	winch <-chan ssh.Window
 
-	lang      atomic.Uint32 // lang: set by the reader (/lang), read by the writer
-	member    *member       // set once joined by the reader; immutable after
-	joined    atomic.Bool   // member is set, for other goroutines
-	joinErr   error         // the last join attempt's error, during login
-	initWidth int           // the terminal's width at the start, 0 without one
+	lang       atomic.Uint32 // lang: set by the reader (/lang), read by the writer
+	member     *member       // set once joined by the reader; immutable after
+	joined     atomic.Bool   // member is set, for other goroutines
+	joinErr    error         // the last join attempt's error, during login
+	gate       *floodGate    // the reader's message budget
+	floodedOut bool          // the reader gave up on a flooder
+	initWidth  int           // the terminal's width at the start, 0 without one
 
 	done       chan struct{} // closed by finish: the session is over
 	endOnce    sync.Once
@@ -83,7 +85,7 @@ func (s *session) run() {
 var reasonNames = [...]string{
 	leaveQuit: "quit", leaveLost: "connection lost", leaveTimeout: "keepalive timeout",
 	leaveIdle: "idle", leaveSlow: "slow consumer", leaveError: "server error",
-	leaveShutdown: "shutdown", leaveLogin: "login",
+	leaveShutdown: "shutdown", leaveLogin: "login", leaveFlood: "flooding",
 }
 
 // end leaves the room with reason (the hub tells the others) and finishes
@@ -144,7 +146,7 @@ func (s *session) login() bool {
 			s.con.writeOwn([]byte(s.language().t(msgNameAgainPlain) + "\n"))
 		}
 		s.con.setPrompt(s.language().t(msgNamePrompt))
-		line, err := s.con.readLine()
+		line, _, err := s.con.readLine()
 		if err != nil || expired.Load() {
 			if !errors.Is(err, errLineTooLong) || expired.Load() {
 				return false
@@ -226,7 +228,7 @@ func (s *session) readLoop() leaveReason {
 			return s.reason
 		default:
 		}
-		line, err := s.con.readLine()
+		line, pasted, err := s.con.readLine()
 		if errors.Is(err, errLineTooLong) {
 			s.reply(s.language().t(msgTooLong, s.srv.cfg.MaxMessageLen))
 			continue
@@ -234,10 +236,38 @@ func (s *session) readLoop() leaveReason {
 		if err != nil {
 			return s.inputEnded(err)
 		}
+		if strings.TrimSpace(line) == "" {
+			continue // costs nothing, shows nothing
+		}
+		if !s.admit(pasted) {
+			if s.floodedOut {
+				return leaveFlood
+			}
+			continue
+		}
 		if quit := s.handleLine(line); quit {
 			return leaveQuit
 		}
 	}
+}
+
+// admit applies the flood limit to one line, telling the user when a
+// line is refused.
+func (s *session) admit(pasted bool) bool {
+	cfg := &s.srv.cfg
+	switch s.gate.admit(s.srv.now(), pasted) {
+	case floodAllow:
+		return true
+	case floodRefuseNotify:
+		s.log.Info("message rate limit hit")
+		s.reply(s.language().t(msgSlowDown, cfg.MsgBurst, cfg.MsgRate))
+	case floodPasteCapped:
+		s.reply(s.language().t(msgPasteTooLong, cfg.MaxPasteLines))
+	case floodDisconnect:
+		s.log.Warn("flood limit hit: disconnecting", "strikes", cfg.FloodStrikes)
+		s.floodedOut = true
+	}
+	return false
 }
 
 // inputEnded decides how a session whose input ended is announced. Ctrl-D
@@ -394,9 +424,16 @@ func (s *session) lastWrite(v *viewer, batch []*event, buf []byte) {
 	for _, ev := range batch {
 		buf = v.render(buf, ev)
 	}
-	if s.reason == leaveIdle {
+	switch s.reason {
+	case leaveIdle:
 		buf = append(buf, v.lang.t(msgIdleBye, s.srv.cfg.IdleTimeout)...)
 		buf = append(buf, '\n')
+	case leaveFlood:
+		buf = append(buf, v.lang.t(msgFloodBye)...)
+		buf = append(buf, '\n')
+	}
+	if s.winch != nil {
+		buf = append(buf, "\x1b[?2004l"...) // bracketed paste off: leave the terminal as found
 	}
 	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
 	if len(buf) > 0 {

@@ -1,0 +1,73 @@
+package sshchat
+
+import (
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// floodGate is one user's message budget: a burst, then a steady rate
+// (a token bucket from x/time/rate, fed the server's clock so tests need
+// no real time). It is owned by the session's reader goroutine.
+//
+// Pasting is what users of other chats most often get punished for. The
+// terminal marks pasted lines (bracketed paste), and a run of pasted lines
+// costs one token like a single message, up to a cap. Over budget, lines
+// are refused, never queued to be delivered late as a burst; the user is
+// told once per streak, and a user who keeps going is disconnected.
+type floodGate struct {
+	bucket     *rate.Limiter
+	maxPaste   int
+	strikes    int // lines refused in a row
+	maxStrikes int
+	pasteRun   int // lines of the current paste let through
+}
+
+type floodVerdict uint8
+
+const (
+	floodAllow        floodVerdict = iota
+	floodRefuseNotify              // refused; tell the user (first of a streak)
+	floodRefuse                    // refused; already told
+	floodPasteCapped               // a paste's line past the cap; tell the user once
+	floodDisconnect                // refused too often in a row
+)
+
+func newFloodGate(perSecond float64, burst, maxPaste, maxStrikes int) *floodGate {
+	return &floodGate{
+		bucket:     rate.NewLimiter(rate.Limit(perSecond), burst),
+		maxPaste:   maxPaste,
+		maxStrikes: maxStrikes,
+	}
+}
+
+// admit decides about one line arriving at now; pasted says the terminal
+// marked it as part of a paste.
+func (f *floodGate) admit(now time.Time, pasted bool) floodVerdict {
+	if pasted && f.pasteRun > 0 {
+		f.pasteRun++
+		if f.pasteRun > f.maxPaste {
+			if f.pasteRun == f.maxPaste+1 {
+				return floodPasteCapped
+			}
+			return floodRefuse
+		}
+		return floodAllow // a paste's later lines ride on its first one's token
+	}
+	f.pasteRun = 0
+	if f.bucket.AllowN(now, 1) {
+		f.strikes = 0
+		if pasted {
+			f.pasteRun = 1
+		}
+		return floodAllow
+	}
+	f.strikes++
+	switch {
+	case f.strikes >= f.maxStrikes:
+		return floodDisconnect
+	case f.strikes == 1:
+		return floodRefuseNotify
+	}
+	return floodRefuse
+}
