@@ -20,6 +20,10 @@ const (
 	ctxRawConn                // net.Conn: for the setup deadline
 )
 
+// extFingerprint is the permissions extension holding the fingerprint of
+// the public key that authenticated.
+const extFingerprint = "sshchat-key-fp"
+
 // maxEnv bounds the environment variables kept per session; each one
 // costs memory for the session's life.
 const maxEnv = 16

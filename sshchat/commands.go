@@ -2,6 +2,7 @@ package sshchat
 
 import (
 	"strings"
+	"time"
 )
 
 // command is one entry of the command table. /help is generated from this
@@ -26,6 +27,7 @@ func init() {
 		{names: [numLangs][]string{{"help", "?"}, {"ajuda"}}, args: -1, help: msgCmdHelp, run: (*session).cmdHelp},
 		{names: [numLangs][]string{{"who", "names"}, {"clientes"}}, args: -1, help: msgCmdWho, run: (*session).cmdWho},
 		{names: [numLangs][]string{{"msg"}, {"privado"}}, args: msgArgsMsg, help: msgCmdMsg, run: (*session).cmdMsg},
+		{names: [numLangs][]string{{"whois"}, {"quem"}}, args: msgArgsName, help: msgCmdWhois, run: (*session).cmdWhois},
 		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
 		{names: [numLangs][]string{{"quit", "exit"}, {"sair"}}, args: -1, help: msgCmdQuit, run: (*session).cmdQuit},
 	}
@@ -179,3 +181,26 @@ func (s *session) cmdLang(arg string) bool {
 }
 
 func (s *session) cmdQuit(string) bool { return true }
+
+func (s *session) cmdWhois(arg string) bool {
+	l := s.language()
+	name := strings.TrimSpace(arg)
+	if name == "" {
+		s.reply(l.t(msgUsage, commandByName("whois").usage(l)))
+		return false
+	}
+	key, ok := s.lookupName(name)
+	m, found := s.srv.hub.lookup(key)
+	if !ok || !found {
+		shown, _ := sanitize(name, 40)
+		s.reply(l.t(msgNoSuchUser, shown))
+		return false
+	}
+	fp := m.fingerprint
+	if fp == "" {
+		fp = l.t(msgWhoisNoKey)
+	}
+	since := s.srv.now().Sub(m.joined).Round(time.Second)
+	s.reply(l.t(msgWhois, m.name, fp, m.client, since))
+	return false
+}

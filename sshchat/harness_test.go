@@ -33,6 +33,10 @@ func startServer(t testing.TB, edit func(*Config)) *testServer {
 	cfg := DefaultConfig()
 	cfg.KeyDir = t.TempDir()
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// Every test client comes from 127.0.0.1; the tests of these limits
+	// set them again.
+	cfg.MaxConnsPerAddr = 0
+	cfg.NewConnsPerMinute = 0
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"github.com/charmbracelet/wish"
 	"github.com/charmbracelet/wish/logging"
 	"github.com/charmbracelet/wish/recover"
+	"github.com/sshchat/sshchat/sshchat/connlimit"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -31,6 +34,8 @@ type Server struct {
 	lang        lang
 	fingerprint string
 	now         func() time.Time
+
+	limits *connlimit.Limiter
 
 	mu       sync.Mutex
 	sessions map[*session]struct{} // every live session, joined or not
@@ -47,6 +52,12 @@ func New(cfg Config) (*Server, error) {
 		hub:      newHub(cfg.Now),
 		now:      cfg.Now,
 		sessions: map[*session]struct{}{},
+		limits: connlimit.New(connlimit.Config{
+			MaxPerAddr:   cfg.MaxConnsPerAddr,
+			MaxTotal:     cfg.MaxConns,
+			NewPerWindow: cfg.NewConnsPerMinute,
+			Window:       time.Minute,
+		}, cfg.Now),
 	}
 	l, ok := parseLang(cfg.Lang)
 	if !ok {
@@ -65,7 +76,16 @@ func New(cfg Config) (*Server, error) {
 		wish.WithHostKeyPath(keyPath),
 		// Anyone may join: any public key, or keyboard-interactive with
 		// no questions, so nobody is ever asked for a password.
-		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		wish.WithPublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
+			// Remembered per key: x/crypto keeps the permissions of the key
+			// that finally authenticated, which verifiedKey checks against.
+			perms := ctx.Permissions()
+			if perms.Extensions == nil {
+				perms.Extensions = map[string]string{}
+			}
+			perms.Extensions[extFingerprint] = gossh.FingerprintSHA256(key)
+			return true
+		}),
 		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
 		ssh.WrapConn(srv.acceptConn),
 		wish.WithMiddleware(
@@ -120,14 +140,55 @@ func (srv *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// acceptConn runs for every TCP connection before the SSH handshake. A
-// deadline covers the handshake, authentication and the shell request, so
-// a client that stalls anywhere before the chat starts is dropped.
+// acceptConn runs for every TCP connection before the SSH handshake, where
+// refusing costs least: connection limits apply here (wish's rate limiter
+// runs after authentication, too late for a handshake flood). A refused
+// client gets one line of text, which OpenSSH shows, and the connection
+// closes. A deadline covers the handshake, authentication and the shell
+// request, so a client that stalls anywhere before the chat is dropped.
 func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
+	release, err := srv.limits.Add(remoteAddr(conn))
+	if err != nil {
+		srv.log.Warn("connection refused", "remote", conn.RemoteAddr().String(), "reason", err)
+		_ = conn.SetWriteDeadline(srv.now().Add(time.Second))
+		_, _ = io.WriteString(conn, refusalLine(err))
+		return nil
+	}
 	_ = conn.SetDeadline(srv.now().Add(srv.cfg.HandshakeTimeout))
 	ctx.SetValue(ctxSessions, new(atomic.Int32))
 	ctx.SetValue(ctxRawConn, conn)
-	return conn
+	return &limitedConn{Conn: conn, release: release}
+}
+
+// limitedConn gives its slot back to the limiter when closed.
+type limitedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	c.release()
+	return c.Conn.Close()
+}
+
+func remoteAddr(c net.Conn) netip.Addr {
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		return ap.Addr()
+	}
+	return netip.IPv6Unspecified()
+}
+
+// refusalLine says why a connection is refused, in both languages: no
+// language is known before the handshake.
+func refusalLine(err error) string {
+	id := msgRefusedTotal
+	switch {
+	case errors.Is(err, connlimit.ErrPerAddr):
+		id = msgRefusedPerAddr
+	case errors.Is(err, connlimit.ErrThrottled):
+		id = msgRefusedThrottled
+	}
+	return "sshchat: " + langEN.t(id) + " / " + langPT.t(id) + "\r\n"
 }
 
 // middleware is the chat as a wish middleware.
@@ -158,6 +219,16 @@ func (srv *Server) handle(sess ssh.Session) {
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
+	fp, ok := verifiedKey(sess)
+	if !ok {
+		// The key in the session is not the one that authenticated
+		// (CVE-2024-45337's shape): trust no identity from it.
+		s.log.Warn("session key does not match the authenticated key: refused")
+		_, _ = io.WriteString(sess.Stderr(), langEN.t(msgBadKey)+"\r\n")
+		_ = sess.Exit(1)
+		return
+	}
+	s.fingerprint = fp
 	s.clock.now = srv.now
 	s.clock.touch()
 	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
@@ -180,6 +251,19 @@ func (srv *Server) handle(sess ssh.Session) {
 	}
 	defer srv.untrack(s)
 	s.run()
+}
+
+// verifiedKey returns the fingerprint of the session's public key ("" when
+// it joined without one) after checking that it is the key that actually
+// authenticated: x/crypto's callback also sees keys a client only offers.
+func verifiedKey(sess ssh.Session) (string, bool) {
+	authed := sess.Permissions().Extensions[extFingerprint]
+	pk := sess.PublicKey()
+	if pk == nil {
+		return "", authed == ""
+	}
+	fp := gossh.FingerprintSHA256(pk)
+	return fp, fp == authed
 }
 
 func (srv *Server) track(s *session) bool {

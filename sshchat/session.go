@@ -29,13 +29,14 @@ type session struct {
 	color bool
 	winch <-chan ssh.Window
 
-	lang       atomic.Uint32 // lang: set by the reader (/lang), read by the writer
-	member     *member       // set once joined by the reader; immutable after
-	joined     atomic.Bool   // member is set, for other goroutines
-	joinErr    error         // the last join attempt's error, during login
-	gate       *floodGate    // the reader's message budget
-	floodedOut bool          // the reader gave up on a flooder
-	initWidth  int           // the terminal's width at the start, 0 without one
+	lang        atomic.Uint32 // lang: set by the reader (/lang), read by the writer
+	member      *member       // set once joined by the reader; immutable after
+	joined      atomic.Bool   // member is set, for other goroutines
+	joinErr     error         // the last join attempt's error, during login
+	gate        *floodGate    // the reader's message budget
+	floodedOut  bool          // the reader gave up on a flooder
+	initWidth   int           // the terminal's width at the start, 0 without one
+	fingerprint string        // of the key that authenticated, "" without one
 
 	done       chan struct{} // closed by finish: the session is over
 	endOnce    sync.Once
@@ -170,16 +171,14 @@ func (s *session) tryJoin(candidate string) string {
 		return l.t(msgNameInvalid, shown)
 	}
 	m := &member{
-		name:   name,
-		key:    nameKey(name),
-		out:    newOutbox(s.srv.cfg.OutboxBytes),
-		drop:   s.finish,
-		joined: s.srv.now(),
-		client: string(s.ssh.Context().ClientVersion()),
+		name:        name,
+		key:         nameKey(name),
+		out:         newOutbox(s.srv.cfg.OutboxBytes),
+		drop:        s.finish,
+		joined:      s.srv.now(),
+		fingerprint: s.fingerprint,
 	}
-	if pk := s.ssh.PublicKey(); pk != nil {
-		m.fingerprint = gossh.FingerprintSHA256(pk)
-	}
+	m.client, _ = sanitize(s.ssh.Context().ClientVersion(), 80) // untrusted: the client chose it
 	s.joinErr = s.srv.hub.join(m)
 	switch {
 	case s.joinErr == nil:
