@@ -17,7 +17,7 @@ type ctxKey int
 
 const (
 	ctxSessions ctxKey = iota // *atomic.Int32: sessions opened on this connection
-	ctxRawConn                // net.Conn: for the setup deadline
+	ctxConn                   // *limitedConn: the TCP connection, for the setup timer
 )
 
 // extFingerprint is the permissions extension holding the fingerprint of

@@ -104,7 +104,7 @@ type clientOpts struct {
 	pty     bool
 	width   int
 	env     map[string]string
-	signer  gossh.Signer
+	signers []gossh.Signer           // public keys to offer, in order
 	noRead  bool                     // never read the session's output (a stuck client)
 	dial    func() (net.Conn, error) // custom transport (a proxy that can freeze)
 	command string                   // run a command instead of a shell
@@ -116,8 +116,8 @@ func connect(t testing.TB, addr, user string, o clientOpts) *client {
 	auth := []gossh.AuthMethod{gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
 		return nil, nil
 	})}
-	if o.signer != nil {
-		auth = []gossh.AuthMethod{gossh.PublicKeys(o.signer)}
+	if o.signers != nil {
+		auth = []gossh.AuthMethod{gossh.PublicKeys(o.signers...)}
 	}
 	cfg := &gossh.ClientConfig{
 		User:            user,

@@ -144,29 +144,41 @@ func (srv *Server) Serve(ln net.Listener) error {
 // refusing costs least: connection limits apply here (wish's rate limiter
 // runs after authentication, too late for a handshake flood). A refused
 // client gets one line of text, which OpenSSH shows, and the connection
-// closes. A deadline covers the handshake, authentication and the shell
-// request, so a client that stalls anywhere before the chat is dropped.
+// closes.
+//
+// A timer covers the handshake, authentication and the shell request, so a
+// client that stalls anywhere before the chat starts is dropped. (A
+// deadline on the connection would not hold: the SSH library resets the
+// deadline on every read and write.)
 func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
 	release, err := srv.limits.Add(remoteAddr(conn))
 	if err != nil {
 		srv.log.Warn("connection refused", "remote", conn.RemoteAddr().String(), "reason", err)
-		_ = conn.SetWriteDeadline(srv.now().Add(time.Second))
+		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = io.WriteString(conn, refusalLine(err))
 		return nil
 	}
-	_ = conn.SetDeadline(srv.now().Add(srv.cfg.HandshakeTimeout))
+	lc := &limitedConn{Conn: conn, release: release}
+	lc.setup = time.AfterFunc(srv.cfg.HandshakeTimeout, func() {
+		srv.log.Info("connection closed: no chat session started in time", "remote", conn.RemoteAddr().String(), "timeout", srv.cfg.HandshakeTimeout)
+		_ = conn.Close()
+		release()
+	})
 	ctx.SetValue(ctxSessions, new(atomic.Int32))
-	ctx.SetValue(ctxRawConn, conn)
-	return &limitedConn{Conn: conn, release: release}
+	ctx.SetValue(ctxConn, lc)
+	return lc
 }
 
-// limitedConn gives its slot back to the limiter when closed.
+// limitedConn gives its slot back to the limiter when closed, and carries
+// the timer that closes it if no chat session starts in time.
 type limitedConn struct {
 	net.Conn
 	release func()
+	setup   *time.Timer
 }
 
 func (c *limitedConn) Close() error {
+	c.setup.Stop()
 	c.release()
 	return c.Conn.Close()
 }
@@ -206,8 +218,8 @@ func (srv *Server) middleware(next ssh.Handler) ssh.Handler {
 func (srv *Server) handle(sess ssh.Session) {
 	ctx := sess.Context()
 	conn, _ := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
-	if raw, ok := ctx.Value(ctxRawConn).(net.Conn); ok {
-		_ = raw.SetDeadline(time.Time{})
+	if lc, ok := ctx.Value(ctxConn).(*limitedConn); ok {
+		lc.setup.Stop() // the chat has started
 	}
 	defer time.AfterFunc(srv.cfg.FlushTimeout, func() { _ = conn.Close() })
 

@@ -290,9 +290,16 @@ func (s *session) inputEnded(err error) leaveReason {
 	return leaveLost
 }
 
+// testHook, when set by a test, sees every line before it is handled
+// (to inject a failure).
+var testHook func(line string)
+
 // handleLine acts on one typed line and reports whether the user asked
 // to leave.
 func (s *session) handleLine(line string) (quit bool) {
+	if testHook != nil {
+		testHook(line)
+	}
 	l := s.language()
 	if strings.TrimSpace(line) == "" {
 		return false
