@@ -28,6 +28,9 @@ type console interface {
 	// readErr is the error the transport returned, nil when input ended
 	// at the user's request (Ctrl-D on a terminal).
 	readErr() error
+	// stopReading tells the console its reader is done, from the reader
+	// goroutine; other goroutines may then write without waiting for it.
+	stopReading()
 }
 
 // inputClock records when the user last sent bytes, for the idle limit.
@@ -59,6 +62,7 @@ type ptyConsole struct {
 	screen sync.Mutex
 
 	gather  bool // under screen: collect writes into out
+	stopped bool // reader goroutine only: it has released the screen for good
 	out     []byte
 	lastErr error // under screen: the transport's read error
 
@@ -165,6 +169,13 @@ func (c *ptyConsole) resize(width, height int) {
 
 func (c *ptyConsole) readErr() error { return c.lastErr }
 
+func (c *ptyConsole) stopReading() {
+	if !c.stopped {
+		c.stopped = true
+		c.screen.Unlock()
+	}
+}
+
 // plainConsole serves a session without a terminal (ssh -T, or input from a
 // pipe): one line in, one event per line out, no prompt, no escape codes.
 type plainConsole struct {
@@ -245,6 +256,8 @@ func (c *plainConsole) write(p []byte) error {
 func (c *plainConsole) resize(int, int) {}
 
 func (c *plainConsole) readErr() error { return c.lastErr }
+
+func (c *plainConsole) stopReading() {}
 
 // visibleWidth is the display width of s, ignoring CSI escape sequences
 // (our own colour codes in prompts).

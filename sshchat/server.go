@@ -39,6 +39,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{} // every live session, joined or not
+	live     sync.WaitGroup        // one per tracked session
 	closing  atomic.Bool
 }
 
@@ -285,6 +286,7 @@ func (srv *Server) track(s *session) bool {
 		return false
 	}
 	srv.sessions[s] = struct{}{}
+	srv.live.Add(1)
 	return true
 }
 
@@ -292,11 +294,12 @@ func (srv *Server) untrack(s *session) {
 	srv.mu.Lock()
 	delete(srv.sessions, s)
 	srv.mu.Unlock()
+	srv.live.Done()
 }
 
 // Shutdown stops accepting users, sends every connected user a last line
-// saying the server is going down, closes their sessions, and waits for
-// the connections to end until ctx is done; then it closes what is left.
+// saying the server is going down, waits until ctx is done for every
+// session to have written it, and then closes all connections.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	srv.mu.Lock()
 	srv.closing.Store(true)
@@ -316,10 +319,15 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 			_ = s.ssh.Exit(0)
 		}
 	}
-	err := srv.ssh.Shutdown(ctx)
-	if err != nil {
-		_ = srv.ssh.Close()
+	finished := make(chan struct{})
+	go func() { srv.live.Wait(); close(finished) }() // ends when the last session does
+	var err error
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
+	_ = srv.ssh.Close()
 	srv.log.Info("shut down")
 	return err
 }

@@ -51,6 +51,7 @@ func (s *session) run() {
 	completed := false
 	defer func() {
 		if !completed { // a panic is on its way to the recover middleware
+			s.con.stopReading()
 			s.end(leaveError)
 			if s.member != nil {
 				<-s.writerDone
@@ -65,6 +66,7 @@ func (s *session) run() {
 		return
 	}
 	if !s.login() {
+		s.con.stopReading()
 		_ = s.ssh.Exit(1)
 		completed = true
 		return
@@ -76,6 +78,7 @@ func (s *session) run() {
 	stopWatchdog := s.startWatchdog()
 
 	reason := s.readLoop()
+	s.con.stopReading()
 	s.end(reason)
 	stopWatchdog()
 	<-s.writerDone
