@@ -1,6 +1,9 @@
 package sshchat
 
-import "hash/fnv"
+import (
+	"hash/fnv"
+	"strings"
+)
 
 // viewer is what rendering needs to know about the user an event is drawn
 // for. Event text was sanitised on the way in, so rendering trusts it; what
@@ -94,16 +97,36 @@ var leaveMessages = [...]msgID{
 	leaveFlood:    msgLeftFlood,
 }
 
-// appendSystem appends a line of the server's own text.
+// appendSystem appends the server's own text (which may hold several
+// lines), wrapped to the viewer's width with an indent, so it reads as
+// tidily as messages do.
 func (v *viewer) appendSystem(dst []byte, text, color string) []byte {
-	if v.color && color != "" {
+	colored := v.color && color != ""
+	if colored {
 		dst = append(dst, color...)
-		dst = append(dst, text...)
-		dst = append(dst, sgrReset...)
-	} else {
-		dst = append(dst, text...)
 	}
-	return append(dst, '\n')
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		if v.width <= 0 || displayWidth(line) <= v.width {
+			dst = append(dst, line...)
+			dst = append(dst, '\n')
+			continue
+		}
+		for i, part := range wrap(line, v.width, v.width, minIndent) {
+			if i > 0 {
+				dst = append(dst, "  "...)
+			}
+			dst = append(dst, part...)
+			dst = append(dst, '\n')
+		}
+	}
+	if colored {
+		// Reset before the final newline's successor, not after it: the
+		// terminal's prompt redraw follows.
+		dst = append(dst[:len(dst)-1], sgrReset+"\n"...)
+	}
+	return dst
 }
 
 // appendWrapped appends prefix then text, wrapped to the viewer's width
