@@ -457,16 +457,16 @@ func (s *session) lastWrite(v *viewer, batch []*event, buf []byte) {
 }
 
 // clampWindow keeps a claimed window size within what a real terminal can
-// be, so nothing sized from it can be abused.
+// be, so nothing sized from it can be abused. Zero means unknown (80x24);
+// narrower than minWidth is treated as minWidth, where text is still
+// readable.
 func clampWindow(w, h int) (int, int) {
-	const maxCells = 4096
-	w = min(max(w, 0), maxCells)
-	h = min(max(h, 0), maxCells)
-	if w == 0 {
+	const maxCells, minWidth = 4096, 16
+	if w <= 0 {
 		w = 80
 	}
-	if h == 0 {
+	if h <= 0 {
 		h = 24
 	}
-	return w, h
+	return min(max(w, minWidth), maxCells), min(h, maxCells)
 }
