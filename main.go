@@ -17,6 +17,7 @@ func main() {
 	cfg := sshchat.DefaultConfig()
 	cfg.Flags(flag.CommandLine)
 	debug := flag.Bool("debug", false, "log debug events")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiler on this loopback address, e.g. 127.0.0.1:6060 (off when empty)")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -25,6 +26,13 @@ func main() {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(cfg.Logger)
+
+	if *pprofAddr != "" {
+		if err := serveProfiler(*pprofAddr); err != nil {
+			slog.Error("pprof", "err", err)
+			os.Exit(1)
+		}
+	}
 
 	srv, err := sshchat.New(cfg)
 	if err != nil {

@@ -39,6 +39,7 @@ type event struct {
 	kind   eventKind
 	at     time.Time
 	from   string // display name of the sender, joiner or leaver
+	color  string // the sender's name colour (an SGR sequence)
 	to     string // display name of the target of a private message
 	text   string // sanitised message text, or the local line
 	reason leaveReason

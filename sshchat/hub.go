@@ -17,9 +17,10 @@ var (
 // member is the hub's view of one joined session: enough to deliver to it,
 // find it by name, describe it, and disconnect it.
 type member struct {
-	name string // display form
-	key  string // nameKey(name): identity for uniqueness and look-ups
-	out  *outbox
+	name  string // display form
+	key   string // nameKey(name): identity for uniqueness and look-ups
+	color string // nameColor(name), computed once: it costs a skeleton
+	out   *outbox
 
 	// drop disconnects the member for a reason the hub decided (a full
 	// outbox). It must not block and must not call back into the hub
@@ -88,7 +89,7 @@ func (h *hub) say(m *member, text string) {
 	if h.members[m.key] != m {
 		return
 	}
-	h.publishLocked(&event{kind: evMessage, from: m.name, text: text})
+	h.publishLocked(&event{kind: evMessage, from: m.name, color: m.color, text: text})
 	h.dropSlowLocked()
 }
 

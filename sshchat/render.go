@@ -51,7 +51,7 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		}
 		prefix := ev.from + ": "
 		if v.color {
-			return v.appendWrapped(dst, nameColor(ev.from)+ev.from+sgrReset+": ", displayWidth(prefix), ev.text)
+			return v.appendWrapped(dst, ev.color+ev.from+sgrReset+": ", displayWidth(prefix), ev.text)
 		}
 		return v.appendWrapped(dst, prefix, displayWidth(prefix), ev.text)
 	case evPrivate:

@@ -178,6 +178,17 @@ type limitedConn struct {
 	setup   *time.Timer
 }
 
+// SetDeadline ignores the zero deadline that the SSH library sets before
+// every read and write (it sets one only when idle or maximum timeouts
+// are configured, which we do not use): clearing a deadline that was never
+// set is work on every packet for nothing.
+func (c *limitedConn) SetDeadline(t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	return c.Conn.SetDeadline(t)
+}
+
 func (c *limitedConn) Close() error {
 	c.setup.Stop()
 	c.release()
@@ -249,12 +260,12 @@ func (srv *Server) handle(sess ssh.Session) {
 
 	if pty, winch, ok := sess.Pty(); ok {
 		w, h := clampWindow(pty.Window.Width, pty.Window.Height)
-		s.con = newPTYConsole(sess, &s.clock, w, h)
+		s.con = newPTYConsole(rawChannel(sess), &s.clock, w, h)
 		s.winch = winch
 		s.initWidth = w
 		s.color = pty.Term != "dumb"
 	} else {
-		s.con = newPlainConsole(sess, &s.clock, 4*srv.cfg.MaxMessageLen)
+		s.con = newPlainConsole(rawChannel(sess), &s.clock, 4*srv.cfg.MaxMessageLen)
 	}
 
 	if !srv.track(s) {

@@ -216,7 +216,7 @@ func nameProblemText(l lang, p nameProblem, shown string) string {
 
 func (s *session) prompt() string {
 	if s.color {
-		return "[" + nameColor(s.member.name) + s.member.name + sgrReset + "] "
+		return "[" + s.member.color + s.member.name + sgrReset + "] "
 	}
 	return "[" + s.member.name + "] "
 }
