@@ -1,0 +1,119 @@
+package sshchat
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkFanOut measures the hub's cost per delivery: one message to a
+// room of n members is n pushes of a shared pointer.
+func BenchmarkFanOut(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			h := newHub(time.Now)
+			members := make([]*member, n)
+			for i := range members {
+				name := "user" + strconv.Itoa(i)
+				members[i] = &member{name: name, key: name, out: newOutbox(1 << 40), drop: func(leaveReason) {}}
+				if err := h.join(members[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			drain := func() {
+				for _, m := range members {
+					m.out.queue = m.out.take(m.out.queue)
+				}
+			}
+			drain()
+			sender := members[0]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				h.say(sender, "hello, room")
+				if i%256 == 255 {
+					b.StopTimer()
+					drain()
+					b.StartTimer()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/delivery")
+		})
+	}
+}
+
+// BenchmarkRender measures turning one event into terminal bytes for one
+// user, the work each writer does per event.
+func BenchmarkRender(b *testing.B) {
+	short := &event{kind: evMessage, from: "alice", color: nameColor("alice"), text: "hello there, how is everyone today?"}
+	long := &event{kind: evMessage, from: "alice", color: nameColor("alice"), text: strings.Repeat("lorem ipsum dolor sit amet ", 20)}
+	cases := []struct {
+		name string
+		v    viewer
+		ev   *event
+	}{
+		{"plain", viewer{name: "bob"}, short},
+		{"terminal", viewer{name: "bob", color: true, width: 80, ownMessages: true}, short},
+		{"terminal-wrapped", viewer{name: "bob", color: true, width: 80, ownMessages: true}, long},
+		{"private-pt", viewer{name: "bob", lang: langPT, color: true, width: 80}, &event{kind: evPrivate, from: "alice", to: "bob", text: "psst"}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			buf := make([]byte, 0, 4096)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				buf = c.v.render(buf[:0], c.ev)
+			}
+		})
+	}
+}
+
+// BenchmarkEndToEnd runs an in-process server with real SSH clients: one
+// sender, 50 receivers without a terminal. It reports delivery latency
+// percentiles (send to arrival at each receiver) and the server heap per
+// connected user.
+func BenchmarkEndToEnd(b *testing.B) {
+	const receivers = 50
+	srv := startServer(b, noFloodLimit)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapInuse
+	var rs []*client
+	for i := range receivers {
+		rs = append(rs, join(b, srv, fmt.Sprintf("r%d", i)))
+	}
+	sender := join(b, srv, "sender")
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	perUser := float64(ms.HeapInuse-before) / float64(receivers+1)
+	for _, r := range rs {
+		r.expect("sender joined")
+	}
+
+	lat := make([]time.Duration, 0, b.N*receivers)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		text := "m" + strconv.Itoa(i)
+		start := time.Now()
+		if _, err := io.WriteString(sender.stdin, text+"\n"); err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range rs {
+			if _, ok := r.out.waitLine(func(l string) bool { return l == "sender: "+text }, waitFor); !ok {
+				b.Fatalf("%s did not get %s", r.name, text)
+			}
+			lat = append(lat, time.Since(start))
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(perUser/1024, "heap-KiB/user")
+}
