@@ -108,6 +108,7 @@ type clientOpts struct {
 	noRead  bool                     // never read the session's output (a stuck client)
 	dial    func() (net.Conn, error) // custom transport (a proxy that can freeze)
 	command string                   // run a command instead of a shell
+	unowned bool                     // the test closes the client itself (no cleanup holds it)
 }
 
 // connect joins as user; it does not wait for the welcome.
@@ -174,7 +175,9 @@ func connect(t testing.TB, addr, user string, o clientOpts) *client {
 		go func() { _, _ = io.Copy(cl.out, stdout); cl.out.close() }() // ends when the session's output ends
 	}
 	go func() { cl.waitErr <- sess.Wait() }() // ends when the session ends
-	t.Cleanup(func() { _ = conn.Close() })
+	if !o.unowned {
+		t.Cleanup(func() { _ = conn.Close() })
+	}
 	return cl
 }
 

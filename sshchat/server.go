@@ -171,11 +171,26 @@ func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
 }
 
 // limitedConn gives its slot back to the limiter when closed, and carries
-// the timer that closes it if no chat session starts in time.
+// the timers that close it if no chat session starts in time, and shortly
+// after the session ends if the client does not hang up.
 type limitedConn struct {
 	net.Conn
 	release func()
 	setup   *time.Timer
+
+	mu     sync.Mutex
+	linger *time.Timer
+}
+
+// closeAfter closes the connection after d unless it closes first; the
+// timer holds only this small wrapper, so a session's SSH state is
+// garbage as soon as the client hangs up.
+func (c *limitedConn) closeAfter(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.linger == nil {
+		c.linger = time.AfterFunc(d, func() { _ = c.Close() })
+	}
 }
 
 // SetDeadline ignores the zero deadline that the SSH library sets before
@@ -191,6 +206,11 @@ func (c *limitedConn) SetDeadline(t time.Time) error {
 
 func (c *limitedConn) Close() error {
 	c.setup.Stop()
+	c.mu.Lock()
+	if c.linger != nil {
+		c.linger.Stop()
+	}
+	c.mu.Unlock()
 	c.release()
 	return c.Conn.Close()
 }
@@ -232,8 +252,10 @@ func (srv *Server) handle(sess ssh.Session) {
 	conn, _ := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
 	if lc, ok := ctx.Value(ctxConn).(*limitedConn); ok {
 		lc.setup.Stop() // the chat has started
+		defer lc.closeAfter(srv.cfg.FlushTimeout)
+	} else {
+		defer conn.Close()
 	}
-	defer time.AfterFunc(srv.cfg.FlushTimeout, func() { _ = conn.Close() })
 
 	s := &session{
 		srv:        srv,
