@@ -2,6 +2,7 @@ package sshchat
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
@@ -218,4 +219,43 @@ func TestNoGoroutinesLeftAfterUsersLeave(t *testing.T) {
 		}
 	}
 	waitUntil(t, "goroutines back to the baseline", func() bool { return runtime.NumGoroutine() <= base })
+}
+
+// A client that stops reading while a hundred others post 1 KB lines, far
+// past its SSH window, costs the server a bounded outbox: every other user
+// still gets every message, and the stuck one is cut off with a reason.
+func TestStuckReaderAmongHundredPosters(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a hundred SSH connections")
+	}
+	srv := startServer(t, func(c *Config) { c.MsgRate, c.MsgBurst = 100, 100 })
+	stuck := connect(t, srv.addr, "stuck", clientOpts{noRead: true})
+	watcher := join(t, srv, "watcher")
+	posters := make([]*client, 100)
+	for i := range posters {
+		posters[i] = connect(t, srv.addr, fmt.Sprintf("p%d", i), clientOpts{})
+	}
+	for _, p := range posters {
+		p.expect("Welcome")
+	}
+	_ = stuck
+	line := strings.Repeat("k", 1000)
+	const rounds = 30 // 100 x 30 x ~1 KB ≈ 3 MB, past the 2 MiB window and the outbox
+	var worst time.Duration
+	for r := range rounds {
+		t0 := time.Now()
+		for _, p := range posters {
+			_, _ = p.stdin.Write([]byte(line + "\n"))
+		}
+		for i := range len(posters) {
+			if _, ok := watcher.out.waitLine(func(l string) bool { return strings.HasSuffix(l, line) }, waitFor); !ok {
+				t.Fatalf("round %d: watcher got %d of %d", r, i, len(posters))
+			}
+		}
+		worst = max(worst, time.Since(t0))
+	}
+	t.Logf("slowest round of 100 x 1 KB lines reached the watcher in %v", worst)
+	waitUntil(t, "the stuck user to be cut off and the room told", func() bool {
+		return strings.Contains(watcher.out.String(), "* stuck was disconnected: too slow to receive messages")
+	})
 }
