@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Each test here is one requirement of the spec, asserted on what the
@@ -197,5 +198,16 @@ func TestOneOrderForEveryone(t *testing.T) {
 	}
 	if strings.Join(orders[0], "\n") != strings.Join(orders[1], "\n") {
 		t.Error("two users saw the room in different orders")
+	}
+}
+
+// RF10: the name prompt does not wait forever.
+func TestNamePromptTimesOut(t *testing.T) {
+	srv := startServer(t, func(c *Config) { c.LoginTimeout = 300 * time.Millisecond })
+	c := connect(t, srv.addr, "help", clientOpts{})
+	c.expect("is the name of a command")
+	c.expect("! No name chosen in time. Goodbye.")
+	if err := c.expectEnd(); err == nil {
+		t.Error("session ended with status 0 after the prompt timed out")
 	}
 }
