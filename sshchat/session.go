@@ -48,12 +48,12 @@ func (s *session) language() lang { return lang(s.lang.Load()) }
 
 // run is the whole life of a session, in the handler's goroutine.
 func (s *session) run() {
-	completed := false
+	completed, writing := false, false
 	defer func() {
 		if !completed { // a panic is on its way to the recover middleware
 			s.con.stopReading()
 			s.end(leaveError)
-			if s.member != nil {
+			if writing {
 				<-s.writerDone
 			}
 		}
@@ -75,6 +75,7 @@ func (s *session) run() {
 	s.log.Info("join", "fingerprint", s.member.fingerprint, "client", s.member.client)
 
 	go s.writeLoop() // ends when done is closed and the last batch is written
+	writing = true
 	stopWatchdog := s.startWatchdog()
 
 	reason := s.readLoop()
@@ -129,49 +130,52 @@ func (s *session) login() bool {
 	})
 	defer timer.Stop()
 
-	candidate := s.ssh.User()
-	for try := 1; ; try++ {
-		problem := s.tryJoin(candidate)
-		if problem == "" {
-			return true
-		}
-		if errors.Is(s.joinErr, errShuttingDown) {
-			s.con.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
+	l := s.language()
+	problem, closing := s.tryJoin(s.ssh.User())
+	for try := 1; problem != ""; try++ {
+		s.con.writeOwn([]byte(problem + "\n"))
+		if closing {
 			return false
 		}
-		s.con.writeOwn([]byte(problem + "\n"))
 		if try >= cfg.LoginTries {
-			s.con.writeOwn([]byte(s.language().t(msgLoginTries) + "\n"))
+			s.con.writeOwn([]byte(l.t(msgLoginTries) + "\n"))
 			return false
 		}
 		if _, ok := s.con.(*ptyConsole); ok {
-			s.con.writeOwn([]byte(s.language().t(msgNameAgain) + "\n"))
+			s.con.writeOwn([]byte(l.t(msgNameAgain) + "\n"))
 		} else {
-			s.con.writeOwn([]byte(s.language().t(msgNameAgainPlain) + "\n"))
+			s.con.writeOwn([]byte(l.t(msgNameAgainPlain) + "\n"))
 		}
-		s.con.setPrompt(s.language().t(msgNamePrompt))
+		s.con.setPrompt(l.t(msgNamePrompt))
 		line, _, err := s.con.readLine()
-		if err != nil || expired.Load() {
-			if !errors.Is(err, errLineTooLong) || expired.Load() {
-				return false
-			}
+		switch {
+		case expired.Load():
+			return false
+		case errors.Is(err, errLineTooLong):
+			problem = l.t(msgNameTooLong, "…", maxNameLen)
+		case err != nil:
+			return false
+		default:
+			problem, closing = s.tryJoin(line)
 		}
-		candidate = line
 	}
+	return true
 }
 
 // tryJoin checks candidate against the naming rules and joins the room
-// under it. It returns "" on success, else the line telling the user why.
-func (s *session) tryJoin(candidate string) string {
+// under it. It returns "" on success, else the line telling the user why;
+// closing says the server is shutting down, so there is no point asking
+// again.
+func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	l := s.language()
 	shown, _ := sanitize(candidate, maxNameLen+8)
 	name, err := checkName(candidate, isCommandName)
 	if err != nil {
 		var ne *nameError
 		if errors.As(err, &ne) {
-			return nameProblemText(l, ne.problem, shown)
+			return nameProblemText(l, ne.problem, shown), false
 		}
-		return l.t(msgNameInvalid, shown)
+		return l.t(msgNameInvalid, shown), false
 	}
 	m := &member{
 		name:        name,
@@ -182,17 +186,16 @@ func (s *session) tryJoin(candidate string) string {
 		fingerprint: s.fingerprint,
 	}
 	m.client, _ = sanitize(s.ssh.Context().ClientVersion(), 80) // untrusted: the client chose it
-	s.joinErr = s.srv.hub.join(m)
-	switch {
-	case s.joinErr == nil:
+	switch err := s.srv.hub.join(m); {
+	case err == nil:
 		s.member = m
 		s.joined.Store(true)
 		s.con.setPrompt(s.prompt())
-		return ""
-	case errors.Is(s.joinErr, errNameTaken):
-		return l.t(msgNameTaken, name)
+		return "", false
+	case errors.Is(err, errNameTaken):
+		return l.t(msgNameTaken, name), false
 	default:
-		return l.t(msgShutdown)
+		return l.t(msgShutdown), true
 	}
 }
 
