@@ -68,6 +68,13 @@ type ptyConsole struct {
 
 	width       int // under screen
 	promptWidth int // under screen
+
+	// complete is the Tab handler, offered to the terminal only for a read
+	// that holds a lone Tab (a person pressing the key). x/term copies the
+	// whole line into new strings for the handler on every keystroke, so
+	// leaving it set would make a long paste cost time quadratic in its
+	// length.
+	complete func(line string, pos int, key rune) (string, int, bool)
 }
 
 func newPTYConsole(ch io.ReadWriter, clock *inputClock, width, height int) *ptyConsole {
@@ -96,6 +103,10 @@ func (p ptyIO) Read(b []byte) (int, error) {
 	}
 	if err != nil {
 		c.lastErr = err
+	}
+	c.t.AutoCompleteCallback = nil
+	if n == 1 && b[0] == '\t' && c.complete != nil {
+		c.t.AutoCompleteCallback = c.complete
 	}
 	return n, err
 }

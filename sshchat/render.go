@@ -51,7 +51,12 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		}
 		prefix := ev.from + ": "
 		if v.color {
-			return v.appendWrapped(dst, ev.color+ev.from+sgrReset+": ", displayWidth(prefix), ev.text)
+			colored := ev.color + ev.from + sgrReset + ": "
+			if ev.from != v.name && mentions(ev.text, v.name) {
+				colored = sgrBold + "▶ " + sgrReset + colored // the line names this user
+				return v.appendWrapped(dst, colored, displayWidth(prefix)+2, ev.text)
+			}
+			return v.appendWrapped(dst, colored, displayWidth(prefix), ev.text)
 		}
 		return v.appendWrapped(dst, prefix, displayWidth(prefix), ev.text)
 	case evPrivate:

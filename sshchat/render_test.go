@@ -27,6 +27,7 @@ func TestRender(t *testing.T) {
 		{"lost connection", viewer{name: "bob"}, &event{kind: evLeave, from: "alice", reason: leaveLost, online: 1}, "* alice lost the connection (1 online)\n"},
 		{"system text wrapped", viewer{name: "bob", width: 20}, &event{kind: evLocal, text: "* one two three four five six"}, "* one two three four\n  five six\n"},
 		{"local lines", viewer{name: "bob"}, &event{kind: evLocal, text: "a\nb"}, "a\nb\n"},
+		{"a mention stands out", viewer{name: "bob", color: true}, &event{kind: evMessage, from: "alice", text: "hi @bob"}, sgrBold + "▶ " + sgrReset + "alice" + sgrReset + ": hi @bob\n"},
 		{"colour resets before the newline", viewer{name: "bob", color: true}, &event{kind: evLocal, text: "! no"}, sgrError + "! no" + sgrReset + "\n"},
 	}
 	for _, tt := range tests {

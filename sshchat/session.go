@@ -191,6 +191,11 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 		s.member = m
 		s.joined.Store(true)
 		s.con.setPrompt(s.prompt())
+		if pc, ok := s.con.(*ptyConsole); ok {
+			pc.complete = func(line string, pos int, key rune) (string, int, bool) {
+				return completeName(s.srv.hub.names, line, pos, key)
+			}
+		}
 		return "", false
 	case errors.Is(err, errNameTaken):
 		return l.t(msgNameTaken, name), false

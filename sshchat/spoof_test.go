@@ -75,3 +75,22 @@ func TestMessagesCannotPoseAsOthers(t *testing.T) {
 		}
 	}
 }
+
+// Tab completes a connected user's name on a terminal, as typed by a
+// person: the Tab arrives on its own.
+func TestTabCompletesNames(t *testing.T) {
+	srv := startServer(t, nil)
+	join(t, srv, "alice")
+	bob := connect(t, srv.addr, "bob", clientOpts{pty: true})
+	bob.expect("Welcome, bob!")
+	type_ := func(s, echo string) {
+		t.Helper()
+		if _, err := bob.stdin.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the echo of "+echo, func() bool { return strings.Contains(plain(bob.out.String()), echo) })
+	}
+	type_("hi @ali", "hi @ali")
+	type_("\t", "hi @alice ")
+	type_("how are you\r", "bob: hi @alice how are you")
+}
