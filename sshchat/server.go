@@ -265,12 +265,13 @@ func (srv *Server) handle(sess ssh.Session) {
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
+	s.lang.Store(uint32(langFromEnv(sess.Environ(), srv.lang)))
 	fp, ok := verifiedKey(sess)
 	if !ok {
 		// The key in the session is not the one that authenticated
 		// (CVE-2024-45337's shape): trust no identity from it.
 		s.log.Warn("session key does not match the authenticated key: refused")
-		_, _ = io.WriteString(sess.Stderr(), langEN.t(msgBadKey)+"\r\n")
+		_, _ = io.WriteString(sess.Stderr(), s.language().t(msgBadKey)+"\r\n")
 		_ = sess.Exit(1)
 		return
 	}
@@ -278,7 +279,6 @@ func (srv *Server) handle(sess ssh.Session) {
 	s.clock.now = srv.now
 	s.clock.touch()
 	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
-	s.lang.Store(uint32(langFromEnv(sess.Environ(), srv.lang)))
 
 	if pty, winch, ok := sess.Pty(); ok {
 		w, h := clampWindow(pty.Window.Width, pty.Window.Height)
