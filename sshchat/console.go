@@ -24,6 +24,9 @@ type console interface {
 	setPrompt(prompt string)
 	writeOwn(p []byte) // from the reader goroutine only
 	write(p []byte) error
+	// writeLast is the session's last write: the prompt is cleared and not
+	// drawn again, so the user's shell starts on a clean line.
+	writeLast(p []byte) error
 	resize(width, height int)
 	// readErr is the error the transport returned, nil when input ended
 	// at the user's request (Ctrl-D on a terminal).
@@ -171,6 +174,25 @@ func (c *ptyConsole) write(p []byte) error {
 	return err
 }
 
+func (c *ptyConsole) writeLast(p []byte) error {
+	c.screen.Lock()
+	defer c.screen.Unlock()
+	buf := make([]byte, 0, len(p)+len(p)/16+8)
+	buf = append(buf, "\r\x1b[J"...) // to the start of the prompt's row, clear to the end
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			buf = append(buf, p...)
+			break
+		}
+		buf = append(buf, p[:i]...)
+		buf = append(buf, '\r', '\n')
+		p = p[i+1:]
+	}
+	_, err := c.ch.Write(buf)
+	return err
+}
+
 func (c *ptyConsole) resize(width, height int) {
 	c.screen.Lock()
 	defer c.screen.Unlock()
@@ -263,6 +285,8 @@ func (c *plainConsole) write(p []byte) error {
 	_, err := c.ch.Write(p)
 	return err
 }
+
+func (c *plainConsole) writeLast(p []byte) error { return c.write(p) }
 
 func (c *plainConsole) resize(int, int) {}
 

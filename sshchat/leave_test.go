@@ -3,6 +3,8 @@ package sshchat
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -258,4 +260,31 @@ func TestStuckReaderAmongHundredPosters(t *testing.T) {
 	waitUntil(t, "the stuck user to be cut off and the room told", func() bool {
 		return strings.Contains(watcher.out.String(), "* stuck was disconnected: too slow to receive messages")
 	})
+}
+
+// Close before Serve has started leaves nothing blocked: a signal during
+// start-up must still stop the process.
+func TestCloseBeforeServe(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.KeyDir = t.TempDir()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve after Close = %v, want nil", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("Serve after Close is still running")
+	}
 }

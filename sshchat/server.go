@@ -41,6 +41,7 @@ type Server struct {
 	sessions map[*session]struct{} // every live session, joined or not
 	live     sync.WaitGroup        // one per tracked session
 	closing  atomic.Bool
+	lns      []net.Listener // closed by Close, even if the SSH library has not seen them yet
 }
 
 // New assembles a server from cfg: host key (created if missing), auth
@@ -131,8 +132,17 @@ func (srv *Server) ListenAndServe() error {
 	return srv.Serve(ln)
 }
 
-// Serve serves on ln until Shutdown or Close. It returns nil after those.
+// Serve serves on ln until Shutdown or Close. It returns nil after those,
+// including when they came first.
 func (srv *Server) Serve(ln net.Listener) error {
+	srv.mu.Lock()
+	if srv.closing.Load() {
+		srv.mu.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	srv.lns = append(srv.lns, ln)
+	srv.mu.Unlock()
 	srv.log.Info("listening", "addr", ln.Addr().String(), "fingerprint", srv.fingerprint)
 	err := srv.ssh.Serve(ln)
 	if errors.Is(err, ssh.ErrServerClosed) {
@@ -334,8 +344,8 @@ func (srv *Server) untrack(s *session) {
 // saying the server is going down, waits until ctx is done for every
 // session to have written it, and then closes all connections.
 func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.stopListening()
 	srv.mu.Lock()
-	srv.closing.Store(true)
 	pending := make([]*session, 0, len(srv.sessions))
 	for s := range srv.sessions {
 		pending = append(pending, s)
@@ -367,6 +377,19 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 
 // Close closes the listener and every connection at once, without notice.
 func (srv *Server) Close() error {
-	srv.closing.Store(true)
+	srv.stopListening()
 	return srv.ssh.Close()
+}
+
+// stopListening marks the server closing and closes its listeners itself:
+// the SSH library closes only listeners its Serve has already registered,
+// so a Close racing a starting Serve would otherwise leave Serve blocked
+// in Accept for good.
+func (srv *Server) stopListening() {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.closing.Store(true)
+	for _, ln := range srv.lns {
+		_ = ln.Close()
+	}
 }

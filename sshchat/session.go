@@ -453,9 +453,7 @@ func (s *session) lastWrite(v *viewer, batch []*event, buf []byte) {
 		buf = append(buf, "\x1b[?2004l"...) // bracketed paste off: leave the terminal as found
 	}
 	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
-	if len(buf) > 0 {
-		_ = s.con.write(buf)
-	}
+	_ = s.con.writeLast(buf)
 	stop.Stop()
 	code := 0
 	if s.reason == leaveError {

@@ -289,7 +289,10 @@ func TestOpenSSHCtrlDLeaves(t *testing.T) {
 
 	bob.key("C-d")
 	alice.waitScreen("* bob left (1 online)")
-	bob.waitScreen("SSH-EXITED-0")
+	screen := bob.waitScreen("SSH-EXITED-0")
+	if strings.Contains(screen, "[bob]") {
+		t.Errorf("the prompt is still on screen after leaving:\n%s", frame(screen))
+	}
 }
 
 // A client whose locale is Portuguese, sent by ssh as LANG, is served in
