@@ -66,6 +66,18 @@ type cleaner struct {
 func (c *cleaner) run(s string) {
 	prevBad := false
 	for i := 0; i < len(s) && !c.done; {
+		if b := s[i]; b > ' ' && b < 0x7F {
+			// Visible ASCII needs no rule but the cap; copying it a run
+			// at a time keeps ordinary text cheap on the slow path.
+			j := i + 1
+			for j < len(s) && s[j] > ' ' && s[j] < 0x7F {
+				j++
+			}
+			c.emitASCII(s[i:j])
+			prevBad = false
+			i = j
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size <= 1 {
 			// One replacement per run of bad bytes: a flood of garbage
@@ -107,6 +119,28 @@ func (c *cleaner) run(s string) {
 		}
 		i += size
 	}
+}
+
+// emitASCII appends a run of visible ASCII, cutting it at the cap.
+func (c *cleaner) emitASCII(t string) {
+	if c.max > 0 && len(t) > c.max-c.n {
+		t = t[:c.max-c.n]
+		c.truncated = true
+		c.done = true
+		if t == "" {
+			return
+		}
+	}
+	for ; c.pendN > 0; c.pendN-- {
+		c.out.WriteByte(' ')
+	}
+	if len(c.pend) > 0 {
+		c.out.Write(c.pend)
+		c.pend = c.pend[:0]
+	}
+	c.marks = 0
+	c.out.WriteString(t)
+	c.n += len(t)
 }
 
 // emit appends one kept rune, applying trimming and the rune cap.

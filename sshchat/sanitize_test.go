@@ -289,13 +289,15 @@ func FuzzWrap(f *testing.F) {
 }
 
 var benchInputs = map[string]string{
-	"ascii80": strings.Repeat("The quick brown fox jumps over the lazy dog. ", 2)[:80],
-	"unicode": "Grüße aus Zürich — 日本語のテキスト, emoji 🎉🎉 and café\u0301 with ü and ñ, Ελληνικά",
-	"hostile": "\x1b]0;pwned\x07\x1b[31m\x1b[2J\x1b[Hbob\u202e: hi\r\n\u200b\u200d\x1bP$q\x1b\\Z\u0301\u0302\u0303\u0304\u0305\xff\xfe\u009b2Jend\x1b",
+	"ascii80": strings.Repeat("The quick brown fox jumps over the lazy dog. ", 2)[:79] + ".",
+	// The slow path for mostly-ASCII text: one tab is enough to leave the fast path.
+	"ascii80tab": "\t" + strings.Repeat("The quick brown fox jumps over the lazy dog. ", 2)[:79],
+	"unicode":    "Grüße aus Zürich — 日本語のテキスト, emoji 🎉🎉 and café\u0301 with ü and ñ, Ελληνικά",
+	"hostile":    "\x1b]0;pwned\x07\x1b[31m\x1b[2J\x1b[Hbob\u202e: hi\r\n\u200b\u200d\x1bP$q\x1b\\Z\u0301\u0302\u0303\u0304\u0305\xff\xfe\u009b2Jend\x1b",
 }
 
 func BenchmarkSanitize(b *testing.B) {
-	for _, name := range []string{"ascii80", "unicode", "hostile"} {
+	for _, name := range []string{"ascii80", "ascii80tab", "unicode", "hostile"} {
 		s := benchInputs[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
