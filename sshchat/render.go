@@ -15,7 +15,10 @@ type viewer struct {
 	name  string
 	lang  lang
 	color bool
-	width int // 0: unknown (no terminal), no wrapping
+	// width is the terminal's width less one cell of margin, for terminals
+	// that draw a character wider than we measure it (ambiguous-width
+	// characters in CJK locales, some emoji); 0: unknown, no wrapping.
+	width int
 	// ownMessages: show the user's own room messages. A terminal user's
 	// typed line is erased and replaced by the room's copy; without a
 	// terminal the client has already shown what was typed.

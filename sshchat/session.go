@@ -390,7 +390,7 @@ func (s *session) writeLoop() {
 			_ = s.conn.Close()
 		}
 	}()
-	v := viewer{name: s.member.name, color: s.color, width: s.initWidth, ownMessages: s.winch != nil}
+	v := viewer{name: s.member.name, color: s.color, width: textWidth(s.initWidth), ownMessages: s.winch != nil}
 	var batch []*event
 	var buf []byte
 	out := s.member.out
@@ -402,7 +402,7 @@ func (s *session) writeLoop() {
 				continue
 			}
 			width, height := clampWindow(w.Width, w.Height)
-			v.width = width
+			v.width = textWidth(width)
 			s.con.resize(width, height)
 			continue
 		case <-out.wake:
@@ -460,6 +460,15 @@ func (s *session) lastWrite(v *viewer, batch []*event, buf []byte) {
 		code = 1
 	}
 	_ = s.ssh.Exit(code)
+}
+
+// textWidth is the width messages are wrapped to on a terminal of width
+// cells: one cell of margin (see viewer.width).
+func textWidth(cells int) int {
+	if cells <= 0 {
+		return 0
+	}
+	return cells - 1
 }
 
 // clampWindow keeps a claimed window size within what a real terminal can
