@@ -27,7 +27,6 @@ type console interface {
 	// writeLast is the session's last write: the prompt is cleared and not
 	// drawn again, so the user's shell starts on a clean line.
 	writeLast(p []byte) error
-	resize(width, height int)
 	// readErr is the error the transport returned, nil when input ended
 	// at the user's request (Ctrl-D on a terminal).
 	readErr() error
@@ -69,8 +68,10 @@ type ptyConsole struct {
 	out     []byte
 	lastErr error // under screen: the transport's read error
 
-	width       int // under screen
-	promptWidth int // under screen
+	width       int            // under screen
+	promptWidth int            // under screen
+	win         *atomic.Uint64 // the size the client last reported (packWindow)
+	applied     uint64         // under screen: the size the terminal was last given
 
 	// complete is the Tab handler, offered to the terminal only for a read
 	// that holds a lone Tab (a person pressing the key). x/term copies the
@@ -80,12 +81,11 @@ type ptyConsole struct {
 	complete func(line string, pos int, key rune) (string, int, bool)
 }
 
-func newPTYConsole(ch io.ReadWriter, clock *inputClock, width, height int) *ptyConsole {
-	c := &ptyConsole{ch: ch, clock: clock}
+func newPTYConsole(ch io.ReadWriter, clock *inputClock, win *atomic.Uint64) *ptyConsole {
+	c := &ptyConsole{ch: ch, clock: clock, win: win}
 	c.t = term.NewTerminal(ptyIO{c}, "")
 	c.screen.Lock() // the reader goroutine, which creates the console, holds it
-	c.width = width
-	_ = c.t.SetSize(width, height)
+	c.syncSize()
 	// Pasted lines come marked, so a paste counts as one message against
 	// the flood limit rather than one per line.
 	c.t.SetBracketedPasteMode(true)
@@ -101,6 +101,7 @@ func (p ptyIO) Read(b []byte) (int, error) {
 	c.screen.Unlock()
 	n, err := c.ch.Read(b)
 	c.screen.Lock()
+	c.syncSize()
 	if n > 0 {
 		c.clock.touch()
 	}
@@ -158,9 +159,20 @@ func (c *ptyConsole) setPrompt(prompt string) {
 
 func (c *ptyConsole) writeOwn(p []byte) { _, _ = c.t.Write(p) }
 
+// syncSize gives the terminal the size the client last reported, if it
+// changed. The caller holds the screen.
+func (c *ptyConsole) syncSize() {
+	if w := c.win.Load(); w != c.applied {
+		c.applied = w
+		c.width, _ = unpackWindow(w)
+		_ = c.t.SetSize(unpackWindow(w))
+	}
+}
+
 func (c *ptyConsole) write(p []byte) error {
 	c.screen.Lock()
 	defer c.screen.Unlock()
+	c.syncSize()
 	c.gather = true
 	_, err := c.t.Write(p)
 	c.gather = false
@@ -191,13 +203,6 @@ func (c *ptyConsole) writeLast(p []byte) error {
 	}
 	_, err := c.ch.Write(buf)
 	return err
-}
-
-func (c *ptyConsole) resize(width, height int) {
-	c.screen.Lock()
-	defer c.screen.Unlock()
-	c.width = width
-	_ = c.t.SetSize(width, height)
 }
 
 func (c *ptyConsole) readErr() error { return c.lastErr }
@@ -287,8 +292,6 @@ func (c *plainConsole) write(p []byte) error {
 }
 
 func (c *plainConsole) writeLast(p []byte) error { return c.write(p) }
-
-func (c *plainConsole) resize(int, int) {}
 
 func (c *plainConsole) readErr() error { return c.lastErr }
 

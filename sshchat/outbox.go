@@ -3,23 +3,29 @@ package sshchat
 import "sync"
 
 // outbox is one member's queue of events waiting to be written. The hub
-// pushes into it and must never block on it; the member's writer goroutine
-// drains everything queued at once, so a burst becomes one write.
+// pushes into it and must never block on it; the member's writer drains
+// everything queued at once, so a burst becomes one write.
 //
 // It is capped in bytes rather than in events, as a long line costs more
 // than a short one. A push that would pass the cap fails: the member is a
 // slow consumer and gets disconnected, instead of slowing anyone else down.
+//
+// The writer goroutine runs only while there is something to write: push
+// starts one when none is running, and the writer retires after a quiet
+// spell. An idle user costs no goroutine of its own for output.
 type outbox struct {
-	mu     sync.Mutex
-	queue  []*event
-	bytes  int
-	max    int
-	closed bool
-	wake   chan struct{} // capacity 1: "there is something to take"
+	mu      sync.Mutex
+	queue   []*event
+	bytes   int
+	max     int
+	closed  bool
+	writing bool          // a writer is running or starting
+	start   func()        // starts a writer goroutine; set before the first push
+	wake    chan struct{} // capacity 1: "there is something to take"
 }
 
-func newOutbox(maxBytes int) *outbox {
-	return &outbox{max: maxBytes, wake: make(chan struct{}, 1)}
+func newOutbox(maxBytes int, start func()) *outbox {
+	return &outbox{max: maxBytes, start: start, wake: make(chan struct{}, 1)}
 }
 
 // push queues ev without blocking. It reports false when the outbox is
@@ -33,7 +39,13 @@ func (o *outbox) push(ev *event) bool {
 	}
 	o.queue = append(o.queue, ev)
 	o.bytes += n
+	startWriter := !o.writing
+	o.writing = true
 	o.mu.Unlock()
+	if startWriter {
+		o.start()
+		return true
+	}
 	select {
 	case o.wake <- struct{}{}:
 	default:
@@ -50,6 +62,30 @@ func (o *outbox) take(dst []*event) []*event {
 	o.bytes = 0
 	o.mu.Unlock()
 	return dst
+}
+
+// retire is the writer asking to stop: it may, and must then return, only
+// when nothing is queued; a later push starts a new writer.
+func (o *outbox) retire() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.queue) > 0 {
+		return false
+	}
+	o.writing = false
+	return true
+}
+
+// ensureWriter starts a writer if none is running, for the session's last
+// write.
+func (o *outbox) ensureWriter() {
+	o.mu.Lock()
+	startWriter := !o.writing
+	o.writing = true
+	o.mu.Unlock()
+	if startWriter {
+		o.start()
+	}
 }
 
 // close makes later pushes fail; what is queued can still be taken.

@@ -290,11 +290,13 @@ func (srv *Server) handle(sess ssh.Session) {
 	s.clock.touch()
 	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
 
-	if pty, winch, ok := sess.Pty(); ok {
-		w, h := clampWindow(pty.Window.Width, pty.Window.Height)
-		s.con = newPTYConsole(rawChannel(sess), &s.clock, w, h)
-		s.winch = winch
-		s.initWidth = w
+	s.win, _ = ctx.Value(ctxWindow).(*atomic.Uint64)
+	if s.win == nil {
+		s.win = new(atomic.Uint64)
+	}
+	if pty, _, ok := sess.Pty(); ok {
+		s.pty = true
+		s.con = newPTYConsole(rawChannel(sess), &s.clock, s.win)
 		s.color = pty.Term != "dumb"
 	} else {
 		s.con = newPlainConsole(rawChannel(sess), &s.clock, 4*srv.cfg.MaxMessageLen)

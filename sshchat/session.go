@@ -16,9 +16,10 @@ import (
 )
 
 // session is one connected user, from the shell request to the end of the
-// connection. It owns two goroutines: the handler's, which reads input
-// (readLoop), and the writer (writeLoop), which alone renders and writes
-// the room's events. Neither outlives the handler.
+// connection. Its goroutines: the handler's, which reads input (readLoop),
+// and the writer, which alone renders and writes the room's events; the
+// outbox starts the writer when there is something to write and the writer
+// retires when there is not. None outlives the handler.
 type session struct {
 	srv   *Server
 	ssh   ssh.Session
@@ -27,7 +28,8 @@ type session struct {
 	con   console
 	clock inputClock
 	color bool
-	winch <-chan ssh.Window
+	pty   bool           // the client asked for a terminal
+	win   *atomic.Uint64 // the terminal's size (packWindow), kept by the request filter
 
 	lang        atomic.Uint32 // lang: set by the reader (/lang), read by the writer
 	member      *member       // set once joined by the reader; immutable after
@@ -40,20 +42,21 @@ type session struct {
 
 	done       chan struct{} // closed by finish: the session is over
 	endOnce    sync.Once
-	reason     leaveReason // under endOnce; read after done
-	writerDone chan struct{}
+	reason     leaveReason   // under endOnce; read after done
+	writerDone chan struct{} // closed once the last write is done
+	lastOnce   sync.Once     // closes writerDone
 }
 
 func (s *session) language() lang { return lang(s.lang.Load()) }
 
 // run is the whole life of a session, in the handler's goroutine.
 func (s *session) run() {
-	completed, writing := false, false
+	completed := false
 	defer func() {
 		if !completed { // a panic is on its way to the recover middleware
 			s.con.stopReading()
 			s.end(leaveError)
-			if writing {
+			if s.joined.Load() {
 				<-s.writerDone
 			}
 		}
@@ -74,8 +77,6 @@ func (s *session) run() {
 	s.log = s.log.With("user", s.member.name)
 	s.log.Info("join", "fingerprint", s.member.fingerprint, "client", s.member.client)
 
-	go s.writeLoop() // ends when done is closed and the last batch is written
-	writing = true
 	stopWatchdog := s.startWatchdog()
 
 	reason := s.readLoop()
@@ -114,6 +115,9 @@ func (s *session) finish(reason leaveReason) {
 		switch reason {
 		case leaveSlow, leaveTimeout, leaveLost:
 			_ = s.conn.Close()
+		}
+		if s.joined.Load() {
+			s.member.out.ensureWriter() // for the last write
 		}
 	})
 }
@@ -180,12 +184,12 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	m := &member{
 		name:        name,
 		key:         nameKey(name),
-		out:         newOutbox(s.srv.cfg.OutboxBytes),
 		drop:        s.finish,
 		joined:      s.srv.now(),
 		fingerprint: s.fingerprint,
 	}
-	m.client, _ = sanitize(s.ssh.Context().ClientVersion(), 80) // untrusted: the client chose it
+	m.client, _ = sanitize(s.ssh.Context().ClientVersion(), 80)         // untrusted: the client chose it
+	m.out = newOutbox(s.srv.cfg.OutboxBytes, func() { go s.writer(m) }) // ends when idle, or after the last write
 	switch err := s.srv.hub.join(m); {
 	case err == nil:
 		s.member = m
@@ -378,51 +382,69 @@ func (s *session) reply(text string) {
 	s.srv.hub.local(s.member, text)
 }
 
-// writeLoop renders and writes this user's events: everything queued at a
-// wake-up becomes one write. It owns the viewer state (width, language
-// snapshot) and handles window changes.
-func (s *session) writeLoop() {
-	defer close(s.writerDone)
+// writerLinger is how long a writer waits for more to write before it
+// retires.
+const writerLinger = time.Second
+
+// writer renders and writes m's events: everything queued at a wake-up
+// becomes one write. It retires after writerLinger with nothing to do; the
+// outbox starts another when an event arrives. The one that sees the
+// session end does the last write. It takes m rather than reading
+// s.member: the first writer starts inside hub.join, before the session
+// has recorded its member.
+func (s *session) writer(m *member) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("panic in writer", "panic", r, "stack", string(debug.Stack()))
 			s.end(leaveError)
 			_ = s.conn.Close()
+			s.lastOnce.Do(func() { close(s.writerDone) })
 		}
 	}()
-	v := viewer{name: s.member.name, color: s.color, width: textWidth(s.initWidth), ownMessages: s.winch != nil}
+	v := viewer{name: m.name, color: s.color, ownMessages: s.pty}
+	var applied uint64
 	var batch []*event
 	var buf []byte
-	out := s.member.out
+	idle := time.NewTimer(writerLinger)
+	defer idle.Stop()
 	for {
 		select {
-		case w, ok := <-s.winch:
-			if !ok {
-				s.winch = nil
-				continue
-			}
-			width, height := clampWindow(w.Width, w.Height)
-			v.width = textWidth(width)
-			s.con.resize(width, height)
-			continue
-		case <-out.wake:
 		case <-s.done:
-			s.lastWrite(&v, batch, buf)
+			s.lastWrite(m, &v, batch, buf)
+			s.lastOnce.Do(func() { close(s.writerDone) })
 			return
+		default:
 		}
-		batch = out.take(batch)
+		batch = m.out.take(batch)
+		if len(batch) == 0 {
+			select {
+			case <-s.done:
+			case <-m.out.wake:
+			case <-idle.C:
+				if m.out.retire() {
+					return
+				}
+			}
+			idle.Reset(writerLinger)
+			continue
+		}
 		v.lang = s.language()
+		if w := s.win.Load(); s.pty && w != applied {
+			applied = w
+			cols, _ := unpackWindow(w)
+			v.width = textWidth(cols)
+		}
 		buf = buf[:0]
 		for _, ev := range batch {
 			buf = v.render(buf, ev)
 		}
 		if err := s.con.write(buf); err != nil {
-			s.end(leaveLost)
-			return
+			s.end(leaveLost) // the loop's next turn sees the end
 		}
 		if cap(buf) > 64<<10 {
 			buf = nil
 		}
+		idle.Reset(writerLinger)
 	}
 }
 
@@ -430,12 +452,16 @@ func (s *session) writeLoop() {
 // a farewell for the reason the session ended, then closes the channel so
 // the reader and the client see the end. A client that will not take the
 // bytes gets a bounded wait.
-func (s *session) lastWrite(v *viewer, batch []*event, buf []byte) {
+func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 	switch s.reason {
 	case leaveSlow, leaveTimeout, leaveLost:
 		return // the connection is closed or useless
 	}
-	batch = s.member.out.take(batch)
+	if w := s.win.Load(); s.pty {
+		cols, _ := unpackWindow(w)
+		v.width = textWidth(cols)
+	}
+	batch = m.out.take(batch)
 	v.lang = s.language()
 	buf = buf[:0]
 	for _, ev := range batch {
@@ -449,7 +475,7 @@ func (s *session) lastWrite(v *viewer, batch []*event, buf []byte) {
 		buf = append(buf, v.lang.t(msgFloodBye)...)
 		buf = append(buf, '\n')
 	}
-	if s.winch != nil {
+	if s.pty {
 		buf = append(buf, "\x1b[?2004l"...) // bracketed paste off: leave the terminal as found
 	}
 	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })

@@ -94,3 +94,25 @@ func TestTabCompletesNames(t *testing.T) {
 	type_("\t", "hi @alice ")
 	type_("how are you\r", "bob: hi @alice how are you")
 }
+
+// A window change is honoured: lines wrap to the new width.
+func TestWindowChangeIsHonoured(t *testing.T) {
+	srv := startServer(t, nil)
+	speaker := join(t, srv, "speaker")
+	viewer := connect(t, srv.addr, "viewer", clientOpts{pty: true, width: 30})
+	viewer.expect("Welcome, viewer!")
+	speaker.expect("viewer joined")
+	long := strings.Repeat("word ", 12) + "end" // 63 characters
+	speaker.send(long)
+	viewer.expect("speaker: word word") // wrapped at 30
+	viewer.expect("end")
+	if err := viewer.sess.WindowChange(24, 120); err != nil {
+		t.Fatal(err)
+	}
+	// The change is applied with the next output; wait until a line shows it.
+	waitUntil(t, "a message drawn at the new width", func() bool {
+		speaker.send(long)
+		line, ok := viewer.out.waitLine(func(l string) bool { return strings.Contains(l, "speaker: ") }, waitFor)
+		return ok && strings.HasSuffix(line, "end")
+	})
+}
