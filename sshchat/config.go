@@ -99,46 +99,32 @@ func (c *Config) normalise() {
 	if c.KeyDir == "" {
 		c.KeyDir = d.KeyDir
 	}
-	if c.HandshakeTimeout <= 0 {
-		c.HandshakeTimeout = d.HandshakeTimeout
-	}
-	if c.LoginTimeout <= 0 {
-		c.LoginTimeout = d.LoginTimeout
-	}
-	if c.LoginTries <= 0 {
-		c.LoginTries = d.LoginTries
-	}
-	if c.KeepAliveTimeout <= 0 {
-		c.KeepAliveTimeout = d.KeepAliveTimeout
-	}
-	if c.FlushTimeout <= 0 {
-		c.FlushTimeout = d.FlushTimeout
-	}
-	if c.MaxMessageLen <= 0 {
-		c.MaxMessageLen = d.MaxMessageLen
-	}
+	orDefault(&c.HandshakeTimeout, d.HandshakeTimeout)
+	orDefault(&c.LoginTimeout, d.LoginTimeout)
+	orDefault(&c.LoginTries, d.LoginTries)
+	orDefault(&c.KeepAliveTimeout, d.KeepAliveTimeout)
+	orDefault(&c.FlushTimeout, d.FlushTimeout)
+	orDefault(&c.MaxMessageLen, d.MaxMessageLen)
 	// x/term drops keystrokes past 4096 runes without a word; staying
 	// under it means an over-long line is always noticed and refused.
 	c.MaxMessageLen = min(c.MaxMessageLen, 4000)
-	if c.OutboxBytes <= 0 {
-		c.OutboxBytes = d.OutboxBytes
-	}
-	if c.MsgRate <= 0 {
-		c.MsgRate = d.MsgRate
-	}
-	if c.MsgBurst <= 0 {
-		c.MsgBurst = d.MsgBurst
-	}
-	if c.MaxPasteLines <= 0 {
-		c.MaxPasteLines = d.MaxPasteLines
-	}
-	if c.FloodStrikes <= 0 {
-		c.FloodStrikes = d.FloodStrikes
-	}
+	orDefault(&c.OutboxBytes, d.OutboxBytes)
+	orDefault(&c.MsgRate, d.MsgRate)
+	orDefault(&c.MsgBurst, d.MsgBurst)
+	orDefault(&c.MaxPasteLines, d.MaxPasteLines)
+	orDefault(&c.FloodStrikes, d.FloodStrikes)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+}
+
+// orDefault sets *v to d when *v is zero or negative: the settings where
+// 0 cannot mean "off".
+func orDefault[T int | float64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }

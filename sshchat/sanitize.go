@@ -131,6 +131,14 @@ func (c *cleaner) emitASCII(t string) {
 			return
 		}
 	}
+	c.flushPending()
+	c.marks = 0
+	c.out.WriteString(t)
+	c.n += len(t)
+}
+
+// flushPending writes the white space held back, now that text follows it.
+func (c *cleaner) flushPending() {
 	for ; c.pendN > 0; c.pendN-- {
 		c.out.WriteByte(' ')
 	}
@@ -138,9 +146,6 @@ func (c *cleaner) emitASCII(t string) {
 		c.out.Write(c.pend)
 		c.pend = c.pend[:0]
 	}
-	c.marks = 0
-	c.out.WriteString(t)
-	c.n += len(t)
 }
 
 // emit appends one kept rune, applying trimming and the rune cap.
@@ -173,13 +178,7 @@ func (c *cleaner) emit(r rune) {
 		c.done = true
 		return
 	}
-	for ; c.pendN > 0; c.pendN-- {
-		c.out.WriteByte(' ')
-	}
-	if len(c.pend) > 0 {
-		c.out.Write(c.pend)
-		c.pend = c.pend[:0]
-	}
+	c.flushPending()
 	if !isMark(r) {
 		c.marks = 0
 	}
