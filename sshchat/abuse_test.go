@@ -2,6 +2,7 @@ package sshchat
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"os"
@@ -334,4 +335,72 @@ func TestSubsystemRefused(t *testing.T) {
 	if err := s.RequestSubsystem("sftp"); err == nil {
 		t.Error("sftp subsystem accepted")
 	}
+}
+
+// A client at the name prompt that types but never reads fills its SSH
+// window with echo. Neither the prompt's time limit nor a shutdown may
+// then wait on it for ever.
+func TestStuckClientAtPromptCannotHoldTheServer(t *testing.T) {
+	srv := startServer(t, func(c *Config) { c.LoginTimeout = 500 * time.Millisecond })
+	typeForever := func(c *client) {
+		junk := strings.Repeat("a\x7f", 4096) // echoed, never read
+		for {
+			if _, err := io.WriteString(c.stdin, junk); err != nil {
+				return
+			}
+		}
+	}
+	go typeForever(connect(t, srv.addr, "help", clientOpts{pty: true, noRead: true}))
+	waitUntil(t, "the prompt's time limit to end the stuck session", func() bool {
+		total, _ := srv.limits.Live()
+		return total == 0
+	})
+
+	srv2 := startServer(t, nil)
+	go typeForever(connect(t, srv2.addr, "help", clientOpts{pty: true, noRead: true}))
+	waitUntil(t, "the session to be tracked", func() bool {
+		srv2.mu.Lock()
+		defer srv2.mu.Unlock()
+		return len(srv2.sessions) == 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv2.Shutdown(ctx) }()
+	select {
+	case <-done:
+	case <-time.After(waitFor):
+		t.Fatal("Shutdown with a 1 s deadline is still blocked")
+	}
+}
+
+// A client that vanishes (no FIN, no answer) at the name prompt or while
+// idle gives its connection back once the limit's farewell is sent.
+func TestFrozenClientsGiveBackTheirConnection(t *testing.T) {
+	srv := startServer(t, func(c *Config) {
+		c.LoginTimeout = 300 * time.Millisecond
+		c.IdleTimeout = 300 * time.Millisecond
+		c.KeepAlive = 0 // only the limits under test may end these sessions
+		c.FlushTimeout = 300 * time.Millisecond
+	})
+	frozen := func(user string) *freezableConn {
+		var fc *freezableConn
+		c := connect(t, srv.addr, user, clientOpts{dial: func() (net.Conn, error) {
+			conn, err := net.Dial("tcp", srv.addr)
+			fc = &freezableConn{Conn: conn, thaw: make(chan struct{})}
+			return fc, err
+		}})
+		if user == "help" {
+			c.expect("is the name of a command")
+		} else {
+			c.expect("Welcome")
+		}
+		return fc
+	}
+	frozen("help").freeze()  // at the prompt
+	frozen("idler").freeze() // joined, then idle
+	waitUntil(t, "both connections to be closed", func() bool {
+		total, _ := srv.limits.Live()
+		return total == 0
+	})
 }

@@ -20,7 +20,7 @@ func BenchmarkFanOut(b *testing.B) {
 			members := make([]*member, n)
 			for i := range members {
 				name := "user" + strconv.Itoa(i)
-				members[i] = &member{name: name, key: name, out: newOutbox(1<<40, func() {}), drop: func(leaveReason) {}}
+				members[i] = &member{name: name, key: name, out: newOutbox(1<<40, func() {}), drop: func(leaveReason) bool { return true }}
 				if err := h.join(members[i]); err != nil {
 					b.Fatal(err)
 				}

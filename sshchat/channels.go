@@ -29,6 +29,11 @@ const extFingerprint = "sshchat-key-fp"
 // costs memory for the session's life.
 const maxEnv = 16
 
+// maxRequestPayload bounds what one session request may carry. The
+// library keeps some of them (environment, terminal type and modes) for
+// the session's life; a real client sends a few hundred bytes.
+const maxRequestPayload = 4096
+
 func (srv *Server) sessionChannel(s *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
 	if n, _ := ctx.Value(ctxSessions).(*atomic.Int32); n == nil || n.Add(1) > 1 {
 		_ = nc.Reject(gossh.Prohibited, "one chat session per connection")
@@ -100,8 +105,15 @@ func unpackWindow(w uint64) (cols, rows int) {
 }
 
 func allowedRequest(req *gossh.Request, env *int) bool {
+	if len(req.Payload) > maxRequestPayload {
+		return false
+	}
 	switch req.Type {
 	case "auth-agent-req@openssh.com", "x11-req", "subsystem":
+		return false
+	case "signal", "break":
+		// A chat has no process to signal, and the library would keep up
+		// to 128 signal names per session, each as long as a packet.
 		return false
 	case "env":
 		var kv struct{ Key, Value string }
@@ -109,7 +121,8 @@ func allowedRequest(req *gossh.Request, env *int) bool {
 			return false
 		}
 		*env++
-		return *env <= maxEnv && len(kv.Value) <= 64 && (kv.Key == "LANG" || strings.HasPrefix(kv.Key, "LC_"))
+		return *env <= maxEnv && len(kv.Key) <= 32 && len(kv.Value) <= 64 &&
+			(kv.Key == "LANG" || strings.HasPrefix(kv.Key, "LC_"))
 	}
 	return true
 }

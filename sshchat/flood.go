@@ -12,7 +12,9 @@ import (
 //
 // Pasting is what users of other chats most often get punished for. The
 // terminal marks pasted lines (bracketed paste), and a run of pasted lines
-// costs one token like a single message, up to a cap. Over budget, lines
+// costs one token like a single message, plus one per pasteLinesPerToken
+// lines after the first (the client declares a paste, so a declared paste
+// must not be a way around the limit), up to a cap. Over budget, lines
 // are refused, never queued to be delivered late as a burst; the user is
 // told once per streak, and a user who keeps going is disconnected.
 type floodGate struct {
@@ -22,6 +24,10 @@ type floodGate struct {
 	maxStrikes int
 	pasteRun   int // lines of the current paste let through
 }
+
+// pasteLinesPerToken is how many further lines of a paste one token pays
+// for: a 50-line paste costs 5 tokens, within the default burst.
+const pasteLinesPerToken = 10
 
 type floodVerdict uint8
 
@@ -52,7 +58,10 @@ func (f *floodGate) admit(now time.Time, pasted bool) floodVerdict {
 			}
 			return floodRefuse
 		}
-		return floodAllow // a paste's later lines ride on its first one's token
+		if (f.pasteRun-1)%pasteLinesPerToken != 0 || f.bucket.AllowN(now, 1) {
+			return floodAllow // most of a paste's lines ride on earlier tokens
+		}
+		return f.refuse()
 	}
 	f.pasteRun = 0
 	if f.bucket.AllowN(now, 1) {
@@ -62,6 +71,10 @@ func (f *floodGate) admit(now time.Time, pasted bool) floodVerdict {
 		}
 		return floodAllow
 	}
+	return f.refuse()
+}
+
+func (f *floodGate) refuse() floodVerdict {
 	f.strikes++
 	switch {
 	case f.strikes >= f.maxStrikes:

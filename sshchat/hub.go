@@ -23,9 +23,10 @@ type member struct {
 	out   *outbox
 
 	// drop disconnects the member for a reason the hub decided (a full
-	// outbox). It must not block and must not call back into the hub
-	// synchronously.
-	drop func(leaveReason)
+	// outbox, shutdown). It must not block and must not call back into the
+	// hub. It reports false when the session was already ending for a
+	// reason of its own, which it will announce itself.
+	drop func(leaveReason) bool
 
 	joined      time.Time
 	fingerprint string // SHA256 fingerprint of the key that authenticated, or ""
@@ -86,8 +87,8 @@ func (h *hub) leave(m *member, reason leaveReason) {
 func (h *hub) say(m *member, text string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.members[m.key] != m {
-		return
+	if h.closed || h.members[m.key] != m {
+		return // after shutdown, the notice stays the last line
 	}
 	h.publishLocked(&event{kind: evMessage, from: m.name, color: m.color, text: text})
 	h.dropSlowLocked()
@@ -98,6 +99,9 @@ func (h *hub) say(m *member, text string) {
 func (h *hub) whisper(m *member, toKey, text string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
 	to, ok := h.members[toKey]
 	if !ok {
 		return errNoSuchUser
@@ -164,12 +168,16 @@ func (h *hub) shutdown() []*member {
 	return all
 }
 
-// local queues a line for m alone, outside the room's order. It may be
-// called without the hub lock: the outbox has its own.
+// local queues a line for m alone, outside the room's order.
 func (h *hub) local(m *member, text string) {
-	if !m.out.push(&event{kind: evLocal, at: h.now(), text: text}) {
-		m.drop(leaveSlow)
-		h.leave(m, leaveSlow)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return // after shutdown, the notice stays the last line
+	}
+	if m.out.push(&event{kind: evLocal, at: h.now(), text: text}) == pushFull {
+		h.slow = append(h.slow, m)
+		h.dropSlowLocked()
 	}
 }
 
@@ -196,7 +204,7 @@ func (h *hub) publishLocked(ev *event) {
 }
 
 func (h *hub) deliverLocked(m *member, ev *event) {
-	if !m.out.push(ev) {
+	if m.out.push(ev) == pushFull {
 		h.slow = append(h.slow, m)
 	}
 }
@@ -212,7 +220,8 @@ func (h *hub) dropSlowLocked() {
 		if h.members[m.key] != m {
 			continue
 		}
-		m.drop(leaveSlow)
-		h.removeLocked(m, leaveSlow)
+		if m.drop(leaveSlow) {
+			h.removeLocked(m, leaveSlow)
+		}
 	}
 }

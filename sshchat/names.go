@@ -142,6 +142,7 @@ func isInvisible(r rune) bool {
 func allowedChars(s string, foldWidth bool) bool {
 	first := true
 	afterAlnum := false // a mark may follow a letter, a digit or another such mark
+	marks := 0          // marks in a row: a few for real scripts, not a Zalgo tower
 	for _, r := range s {
 		if foldWidth {
 			if f := width.LookupRune(r).Folded(); f != 0 {
@@ -150,9 +151,9 @@ func allowedChars(s string, foldWidth bool) bool {
 		}
 		switch {
 		case unicode.IsLetter(r) || unicode.Is(unicode.Nd, r):
-			afterAlnum = true
+			afterAlnum, marks = true, 0
 		case unicode.IsMark(r):
-			if !afterAlnum {
+			if marks++; !afterAlnum || marks > maxMarks {
 				return false
 			}
 		case r == '_' || r == '-' || r == '.':
@@ -175,6 +176,9 @@ func allowedChars(s string, foldWidth bool) bool {
 // in lowercase. And since keys are case-insensitive while display keeps
 // case, "I" (→ "i") must meet "l" and "1" (→ "l"): i and l share one letter.
 func keyFixups(r rune) rune {
+	if unicode.In(r, unicode.Mn, unicode.Me) {
+		return -1
+	}
 	switch r {
 	case 'i':
 		return 'l'
@@ -197,3 +201,7 @@ func nameKey(display string) string {
 	}
 	return strings.Map(keyFixups, confusables.Skeleton(folded))
 }
+
+// keyFixups also drops combining marks (returning -1 removes the rune): a
+// name with an accent or a stroke added looks like the name without, so
+// "bob" and "bob" with a combining stroke are one identity.

@@ -20,6 +20,7 @@ type outbox struct {
 	max     int
 	closed  bool
 	writing bool          // a writer is running or starting
+	ending  bool          // the session is ending: the running writer must not retire
 	start   func()        // starts a writer goroutine; set before the first push
 	wake    chan struct{} // capacity 1: "there is something to take"
 }
@@ -28,14 +29,26 @@ func newOutbox(maxBytes int, start func()) *outbox {
 	return &outbox{max: maxBytes, start: start, wake: make(chan struct{}, 1)}
 }
 
-// push queues ev without blocking. It reports false when the outbox is
-// closed or ev would pass the byte cap.
-func (o *outbox) push(ev *event) bool {
+// pushResult says what became of a pushed event.
+type pushResult uint8
+
+const (
+	pushed     pushResult = iota
+	pushFull              // over the byte cap: the member is too slow
+	pushClosed            // the member has left; the event is dropped
+)
+
+// push queues ev without blocking.
+func (o *outbox) push(ev *event) pushResult {
 	n := ev.size()
 	o.mu.Lock()
-	if o.closed || o.bytes+n > o.max {
+	if o.closed {
 		o.mu.Unlock()
-		return false
+		return pushClosed
+	}
+	if o.bytes+n > o.max {
+		o.mu.Unlock()
+		return pushFull
 	}
 	o.queue = append(o.queue, ev)
 	o.bytes += n
@@ -44,13 +57,13 @@ func (o *outbox) push(ev *event) bool {
 	o.mu.Unlock()
 	if startWriter {
 		o.start()
-		return true
+		return pushed
 	}
 	select {
 	case o.wake <- struct{}{}:
 	default:
 	}
-	return true
+	return pushed
 }
 
 // take moves everything queued into dst (whose contents it discards) and
@@ -69,17 +82,18 @@ func (o *outbox) take(dst []*event) []*event {
 func (o *outbox) retire() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if len(o.queue) > 0 {
+	if len(o.queue) > 0 || o.ending {
 		return false
 	}
 	o.writing = false
 	return true
 }
 
-// ensureWriter starts a writer if none is running, for the session's last
-// write.
-func (o *outbox) ensureWriter() {
+// ending makes sure a writer is running and stays running until it has
+// done the session's last write.
+func (o *outbox) end() {
 	o.mu.Lock()
+	o.ending = true
 	startWriter := !o.writing
 	o.writing = true
 	o.mu.Unlock()

@@ -260,11 +260,9 @@ func (srv *Server) middleware(next ssh.Handler) ssh.Handler {
 func (srv *Server) handle(sess ssh.Session) {
 	ctx := sess.Context()
 	conn, _ := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
-	if lc, ok := ctx.Value(ctxConn).(*limitedConn); ok {
+	lc, _ := ctx.Value(ctxConn).(*limitedConn)
+	if lc != nil {
 		lc.setup.Stop() // the chat has started
-		defer lc.closeAfter(srv.cfg.FlushTimeout)
-	} else {
-		defer conn.Close()
 	}
 
 	s := &session{
@@ -272,9 +270,11 @@ func (srv *Server) handle(sess ssh.Session) {
 		ssh:        sess,
 		conn:       conn,
 		log:        srv.log.With("remote", sess.RemoteAddr().String()),
+		lc:         lc,
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
+	defer s.closeSoon()
 	s.lang.Store(uint32(langFromEnv(sess.Environ(), srv.lang)))
 	fp, ok := verifiedKey(sess)
 	if !ok {
@@ -358,10 +358,8 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		m.drop(leaveShutdown) // the writer flushes the notice, then closes
 	}
 	for _, s := range pending {
-		if !s.joined.Load() { // still choosing a name: no writer yet
-			s.finish(leaveShutdown)
-			_ = s.con.write([]byte(s.language().t(msgShutdown) + "\n"))
-			_ = s.ssh.Exit(0)
+		if s.mem.Load() == nil && s.drop(leaveShutdown) { // still choosing a name: no writer
+			go s.shutdownNotice() // ends when written, or when closeSoon closes the connection
 		}
 	}
 	finished := make(chan struct{})

@@ -31,18 +31,18 @@ type session struct {
 	pty   bool           // the client asked for a terminal
 	win   *atomic.Uint64 // the terminal's size (packWindow), kept by the request filter
 
-	lang        atomic.Uint32 // lang: set by the reader (/lang), read by the writer
-	member      *member       // set once joined by the reader; immutable after
-	joined      atomic.Bool   // member is set, for other goroutines
-	joinErr     error         // the last join attempt's error, during login
-	gate        *floodGate    // the reader's message budget
-	floodedOut  bool          // the reader gave up on a flooder
-	initWidth   int           // the terminal's width at the start, 0 without one
-	fingerprint string        // of the key that authenticated, "" without one
+	lang        atomic.Uint32          // lang: set by the reader (/lang), read by the writer
+	member      *member                // the reader's own copy, set once joined
+	mem         atomic.Pointer[member] // the member for other goroutines, set just before joining
+	lc          *limitedConn           // the TCP connection's wrapper, for closeSoon; may be nil
+	gate        *floodGate             // the reader's message budget
+	floodedOut  bool                   // the reader gave up on a flooder
+	fingerprint string                 // of the key that authenticated, "" without one
 
 	done       chan struct{} // closed by finish: the session is over
-	endOnce    sync.Once
-	reason     leaveReason   // under endOnce; read after done
+	ending     atomic.Bool   // the first end or drop wins and sets reason
+	reason     leaveReason   // written by the winner before done closes; read after
+	noticeOnce sync.Once     // the shutdown notice written directly, at most once
 	writerDone chan struct{} // closed once the last write is done
 	lastOnce   sync.Once     // closes writerDone
 }
@@ -56,7 +56,7 @@ func (s *session) run() {
 		if !completed { // a panic is on its way to the recover middleware
 			s.con.stopReading()
 			s.end(leaveError)
-			if s.joined.Load() {
+			if s.mem.Load() != nil {
 				<-s.writerDone
 			}
 		}
@@ -64,6 +64,7 @@ func (s *session) run() {
 
 	if cmd := s.ssh.RawCommand(); cmd != "" || s.ssh.Subsystem() != "" {
 		_, _ = io.WriteString(s.ssh.Stderr(), s.language().t(msgNoCommands)+"\r\n")
+		s.con.stopReading()
 		_ = s.ssh.Exit(1)
 		completed = true
 		return
@@ -74,7 +75,6 @@ func (s *session) run() {
 		completed = true
 		return
 	}
-	s.log = s.log.With("user", s.member.name)
 	s.log.Info("join", "fingerprint", s.member.fingerprint, "client", s.member.client)
 
 	stopWatchdog := s.startWatchdog()
@@ -95,30 +95,66 @@ var reasonNames = [...]string{
 }
 
 // end leaves the room with reason (the hub tells the others) and finishes
-// the session. Safe to call more than once and from any goroutine except
-// with the hub's lock held (use finish there).
+// the session. The first reason wins; later calls do nothing. Any
+// goroutine may call it, but not with the hub's lock held (drop is for
+// that).
 func (s *session) end(reason leaveReason) {
-	if s.member != nil {
-		s.srv.hub.leave(s.member, reason)
+	if !s.ending.CompareAndSwap(false, true) {
+		return
 	}
-	s.finish(reason)
+	s.reason = reason
+	if m := s.mem.Load(); m != nil {
+		s.srv.hub.leave(m, reason)
+	}
+	s.finish()
 }
 
-// finish marks the session over. It never calls into the hub, so the hub
-// may call it (as member.drop) while holding its lock. For reasons where
-// the client cannot be written to any more, it closes the connection at
-// once, which also unblocks a writer stuck on a full SSH window.
-func (s *session) finish(reason leaveReason) {
-	s.endOnce.Do(func() {
-		s.reason = reason
-		close(s.done)
-		switch reason {
-		case leaveSlow, leaveTimeout, leaveLost:
-			_ = s.conn.Close()
-		}
-		if s.joined.Load() {
-			s.member.out.ensureWriter() // for the last write
-		}
+// drop is member.drop: the hub, holding its lock, ends the session for a
+// reason of its own and announces it itself. It reports false when the
+// session was already ending for another reason.
+func (s *session) drop(reason leaveReason) bool {
+	if !s.ending.CompareAndSwap(false, true) {
+		return false
+	}
+	s.reason = reason
+	s.finish()
+	return true
+}
+
+// finish marks the session over, after end or drop settled the reason. It
+// never calls into the hub. Where the client cannot be written to any
+// more, it closes the connection at once, which also unblocks a writer
+// stuck on a full SSH window; otherwise a writer is kept running for the
+// last write.
+func (s *session) finish() {
+	close(s.done)
+	switch s.reason {
+	case leaveSlow, leaveTimeout, leaveLost:
+		_ = s.conn.Close()
+	}
+	if m := s.mem.Load(); m != nil {
+		m.out.end()
+	}
+}
+
+// closeSoon closes the connection after FlushTimeout unless the client
+// hangs up first: a farewell must not let a client that stopped answering
+// hold its connection.
+func (s *session) closeSoon() {
+	if s.lc != nil {
+		s.lc.closeAfter(s.srv.cfg.FlushTimeout)
+		return
+	}
+	time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
+}
+
+// shutdownNotice writes the shutdown notice to a user who has not joined
+// (joined users get it through the room), once.
+func (s *session) shutdownNotice() {
+	s.noticeOnce.Do(func() {
+		s.closeSoon() // before writing: the write may block on a client that does not read
+		_ = s.con.write([]byte(s.language().t(msgShutdown) + "\n"))
+		_ = s.ssh.Exit(0)
 	})
 }
 
@@ -129,6 +165,7 @@ func (s *session) login() bool {
 	expired := atomic.Bool{}
 	timer := time.AfterFunc(cfg.LoginTimeout, func() {
 		expired.Store(true)
+		s.closeSoon() // before writing: the write may block on a client that does not read
 		_ = s.con.write([]byte(s.language().t(msgLoginTimeout) + "\n"))
 		_ = s.ssh.Exit(1)
 	})
@@ -137,10 +174,11 @@ func (s *session) login() bool {
 	l := s.language()
 	problem, closing := s.tryJoin(s.ssh.User())
 	for try := 1; problem != ""; try++ {
-		s.con.writeOwn([]byte(problem + "\n"))
 		if closing {
+			s.noticeOnce.Do(func() { s.con.writeOwn([]byte(problem + "\n")) })
 			return false
 		}
+		s.con.writeOwn([]byte(problem + "\n"))
 		if try >= cfg.LoginTries {
 			s.con.writeOwn([]byte(l.t(msgLoginTries) + "\n"))
 			return false
@@ -184,16 +222,19 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	m := &member{
 		name:        name,
 		key:         nameKey(name),
-		drop:        s.finish,
+		color:       nameColor(name),
+		drop:        s.drop,
 		joined:      s.srv.now(),
 		fingerprint: s.fingerprint,
 	}
-	m.client, _ = sanitize(s.ssh.Context().ClientVersion(), 80)         // untrusted: the client chose it
-	m.out = newOutbox(s.srv.cfg.OutboxBytes, func() { go s.writer(m) }) // ends when idle, or after the last write
+	m.client, _ = sanitize(s.ssh.Context().ClientVersion(), 80) // untrusted: the client chose it
+	userLog := s.log.With("user", name)
+	m.out = newOutbox(s.srv.cfg.OutboxBytes, func() { go s.writer(m, userLog) }) // ends when idle, or after the last write
+	s.mem.Store(m)                                                               // before joining: the writer may start, and end, inside join
 	switch err := s.srv.hub.join(m); {
 	case err == nil:
 		s.member = m
-		s.joined.Store(true)
+		s.log = userLog
 		s.con.setPrompt(s.prompt())
 		if pc, ok := s.con.(*ptyConsole); ok {
 			pc.complete = func(line string, pos int, key rune) (string, int, bool) {
@@ -202,8 +243,10 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 		}
 		return "", false
 	case errors.Is(err, errNameTaken):
+		s.mem.Store(nil)
 		return l.t(msgNameTaken, name), false
 	default:
+		s.mem.Store(nil)
 		return l.t(msgShutdown), true
 	}
 }
@@ -293,6 +336,9 @@ func (s *session) inputEnded(err error) leaveReason {
 	if rerr == nil {
 		return leaveQuit
 	}
+	// Reading is over: let the writer go on while the probe waits, so a
+	// busy room does not overflow this user's outbox meanwhile.
+	s.con.stopReading()
 	select {
 	case <-s.done:
 		return s.reason // already ended for another reason (kicked, shutdown)
@@ -392,10 +438,10 @@ const writerLinger = time.Second
 // session end does the last write. It takes m rather than reading
 // s.member: the first writer starts inside hub.join, before the session
 // has recorded its member.
-func (s *session) writer(m *member) {
+func (s *session) writer(m *member, log *slog.Logger) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("panic in writer", "panic", r, "stack", string(debug.Stack()))
+			log.Error("panic in writer", "panic", r, "stack", string(debug.Stack()))
 			s.end(leaveError)
 			_ = s.conn.Close()
 			s.lastOnce.Do(func() { close(s.writerDone) })
@@ -486,6 +532,7 @@ func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 		code = 1
 	}
 	_ = s.ssh.Exit(code)
+	s.closeSoon()
 }
 
 // textWidth is the width messages are wrapped to on a terminal of width

@@ -116,3 +116,20 @@ func TestWindowChangeIsHonoured(t *testing.T) {
 		return ok && strings.HasSuffix(line, "end")
 	})
 }
+
+// On a terminal, names are coloured, each by its own colour.
+func TestNamesAreColouredOnTerminals(t *testing.T) {
+	srv := startServer(t, nil)
+	speaker := join(t, srv, "speaker")
+	viewer := connect(t, srv.addr, "viewer", clientOpts{pty: true})
+	viewer.expect("Welcome, viewer!")
+	speaker.expect("viewer joined")
+	speaker.send("in colour")
+	viewer.expect("speaker: in colour")
+	if raw := viewer.out.String(); !strings.Contains(raw, nameColor("speaker")+"speaker"+sgrReset+": in colour") {
+		t.Errorf("the name is not coloured: %q", raw)
+	}
+	if raw := speaker.out.String(); strings.Contains(raw, "\x1b") {
+		t.Errorf("escape codes reached a client without a terminal: %q", raw)
+	}
+}
