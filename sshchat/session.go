@@ -451,6 +451,9 @@ func (s *session) writer(m *member, log *slog.Logger) {
 	var applied uint64
 	var batch []*event
 	var buf []byte
+	// The idle timer is armed once per linger period, not per write: on
+	// firing it checks when the last write was and re-arms for the rest.
+	lastActive := time.Now()
 	idle := time.NewTimer(writerLinger)
 	defer idle.Stop()
 	for {
@@ -467,11 +470,14 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			case <-s.done:
 			case <-m.out.wake:
 			case <-idle.C:
-				if m.out.retire() {
+				if quiet := time.Since(lastActive); quiet < writerLinger {
+					idle.Reset(writerLinger - quiet)
+				} else if m.out.retire() {
 					return
+				} else {
+					idle.Reset(writerLinger)
 				}
 			}
-			idle.Reset(writerLinger)
 			continue
 		}
 		v.lang = s.language()
@@ -490,7 +496,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 		if cap(buf) > 64<<10 {
 			buf = nil
 		}
-		idle.Reset(writerLinger)
+		lastActive = time.Now()
 	}
 }
 
