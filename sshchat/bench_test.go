@@ -16,7 +16,7 @@ import (
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			h := newHub(time.Now)
+			h := newHub()
 			members := make([]*member, n)
 			for i := range members {
 				name := "user" + strconv.Itoa(i)

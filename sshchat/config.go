@@ -30,7 +30,7 @@ type Config struct {
 	NewConnsPerMinute int     // new connections from one address per minute
 	MsgRate           float64 // lines per second a user may send, steadily
 	MsgBurst          int     // lines a user may send at once before the rate applies
-	MaxPasteLines     int     // lines of one bracketed paste that count as one message
+	MaxPasteLines     int     // lines one bracketed paste may have
 	FloodStrikes      int     // lines refused in a row before a flooder is disconnected
 
 	Logger *slog.Logger     // nil: slog.Default()
@@ -86,7 +86,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.NewConnsPerMinute, "new-conns-per-minute", c.NewConnsPerMinute, "new connections one address may open per minute (0: no limit)")
 	fs.Float64Var(&c.MsgRate, "rate", c.MsgRate, "lines per second one user may send, steadily")
 	fs.IntVar(&c.MsgBurst, "burst", c.MsgBurst, "lines one user may send at once before the rate applies")
-	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines of one paste that count as a single message")
+	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines one paste may have (ten pasted lines cost one message)")
 	fs.IntVar(&c.FloodStrikes, "flood-strikes", c.FloodStrikes, "lines refused in a row before a flooder is disconnected")
 }
 

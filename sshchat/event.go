@@ -37,11 +37,11 @@ const (
 type event struct {
 	seq    uint64
 	kind   eventKind
-	at     time.Time
-	from   string // display name of the sender, joiner or leaver
-	color  string // the sender's name colour (an SGR sequence)
-	to     string // display name of the target of a private message
-	text   string // sanitised message text, or the local line
+	at     time.Time // when the hub published it
+	from   string    // display name of the sender, joiner or leaver
+	color  string    // the sender's name colour (an SGR sequence)
+	to     string    // display name of the target of a private message
+	text   string    // sanitised message text, or the local line
 	reason leaveReason
 	online int // members in the room after a join or leave
 }

@@ -45,15 +45,14 @@ type hub struct {
 	seq     uint64
 	members map[string]*member // by key
 	closed  bool
-	now     func() time.Time
 
 	// slow collects members whose outbox overflowed during a fan-out;
 	// they are removed once the fan-out is done. Reused to avoid garbage.
 	slow []*member
 }
 
-func newHub(now func() time.Time) *hub {
-	return &hub{members: make(map[string]*member), now: now}
+func newHub() *hub {
+	return &hub{members: make(map[string]*member)}
 }
 
 // join adds m if its key is free and tells the room, m included (m renders
@@ -110,7 +109,7 @@ func (h *hub) whisper(m *member, toKey, text string) error {
 		return nil
 	}
 	h.seq++
-	ev := &event{seq: h.seq, kind: evPrivate, at: h.now(), from: m.name, to: to.name, text: text}
+	ev := &event{seq: h.seq, kind: evPrivate, at: time.Now(), from: m.name, to: to.name, text: text}
 	h.deliverLocked(m, ev)
 	if to != m {
 		h.deliverLocked(to, ev)
@@ -175,7 +174,7 @@ func (h *hub) local(m *member, text string) {
 	if h.closed {
 		return // after shutdown, the notice stays the last line
 	}
-	if m.out.push(&event{kind: evLocal, at: h.now(), text: text}) == pushFull {
+	if m.out.push(&event{kind: evLocal, at: time.Now(), text: text}) == pushFull {
 		h.slow = append(h.slow, m)
 		h.dropSlowLocked()
 	}
@@ -197,7 +196,7 @@ func (h *hub) removeLocked(m *member, reason leaveReason) {
 func (h *hub) publishLocked(ev *event) {
 	h.seq++
 	ev.seq = h.seq
-	ev.at = h.now()
+	ev.at = time.Now()
 	for _, m := range h.members {
 		h.deliverLocked(m, ev)
 	}

@@ -51,7 +51,7 @@ func New(cfg Config) (*Server, error) {
 	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		hub:      newHub(cfg.Now),
+		hub:      newHub(),
 		now:      cfg.Now,
 		sessions: map[*session]struct{}{},
 		limits: connlimit.New(connlimit.Config{
