@@ -181,8 +181,8 @@ func (c *ptyConsole) write(p []byte) error {
 		_, err = c.ch.Write(c.out)
 	}
 	c.out = c.out[:0]
-	if cap(c.out) > 64<<10 {
-		c.out = nil // a rare huge batch should not pin its buffer for the session's life
+	if cap(c.out) > 2<<10 {
+		c.out = nil // a burst's buffer is not kept for the session's life
 	}
 	return err
 }

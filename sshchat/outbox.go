@@ -86,6 +86,7 @@ func (o *outbox) retire() bool {
 		return false
 	}
 	o.writing = false
+	o.queue = nil // an idle member keeps no slice grown by a burst
 	return true
 }
 
