@@ -26,7 +26,6 @@ const (
 	leaveSlow                        // output backlog over the outbox cap
 	leaveError                       // the server failed while handling this user
 	leaveShutdown                    // the server is shutting down
-	leaveLogin                       // never got past choosing a name (not announced)
 	leaveFlood                       // kept sending while over the message budget
 )
 

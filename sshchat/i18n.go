@@ -102,7 +102,6 @@ const (
 	msgCmdMsg
 	msgCmdWho
 	msgCmdLang
-	msgCmdSlash
 	msgArgsMsg
 	msgArgsLang
 	msgArgsName

@@ -101,7 +101,6 @@ var leaveMessages = [...]msgID{
 	leaveSlow:     msgLeftSlow,
 	leaveError:    msgLeftError,
 	leaveShutdown: msgLeftQuit,
-	leaveLogin:    msgLeftQuit,
 	leaveFlood:    msgLeftFlood,
 }
 

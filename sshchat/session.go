@@ -91,7 +91,7 @@ func (s *session) run() {
 var reasonNames = [...]string{
 	leaveQuit: "quit", leaveLost: "connection lost", leaveTimeout: "keepalive timeout",
 	leaveIdle: "idle", leaveSlow: "slow consumer", leaveError: "server error",
-	leaveShutdown: "shutdown", leaveLogin: "login", leaveFlood: "flooding",
+	leaveShutdown: "shutdown", leaveFlood: "flooding",
 }
 
 // end leaves the room with reason (the hub tells the others) and finishes
