@@ -8,18 +8,18 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// The SSH library serves more than a chat needs: it answers agent
-// forwarding with yes, keeps every environment variable sent, and opens
-// as many sessions per connection as asked. This file narrows it to one
-// session per connection, with only the requests a chat client uses.
+// A connection carries one chat session. Its session channel is served
+// here, in place of the SSH library's general session handler: that one
+// answers agent forwarding with yes, keeps every environment variable
+// sent, and costs a goroutine, a context and a relay per session that a
+// chat does not need. One goroutine answers the channel's requests for
+// its whole life; the shell request starts the chat in another.
 
 type ctxKey int
 
-const (
-	ctxSessions ctxKey = iota // *atomic.Int32: sessions opened on this connection
-	ctxConn                   // *limitedConn: the TCP connection, for the setup timer
-	ctxWindow                 // *atomic.Uint64: the terminal's size, packed by packWindow
-)
+// ctxConn holds the connection's *limitedConn: its limiter slot, setup
+// timer and session count.
+const ctxConn ctxKey = 0
 
 // extFingerprint is the permissions extension holding the fingerprint of
 // the public key that authenticated.
@@ -29,71 +29,92 @@ const extFingerprint = "sshchat-key-fp"
 // costs memory for the session's life.
 const maxEnv = 16
 
-// maxRequestPayload bounds what one session request may carry. The
-// library keeps some of them (environment, terminal type and modes) for
-// the session's life; a real client sends a few hundred bytes.
+// maxRequestPayload bounds what one session request may carry; a real
+// client sends a few hundred bytes.
 const maxRequestPayload = 4096
 
-func (srv *Server) sessionChannel(s *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
-	if n, _ := ctx.Value(ctxSessions).(*atomic.Int32); n == nil || n.Add(1) > 1 {
+// sessionRequest is what a client asked for before its shell: the
+// terminal, if any, and the locale variables.
+type sessionRequest struct {
+	pty  bool
+	term string
+	env  []string // "KEY=value", LANG and LC_* only
+	win  *atomic.Uint64
+}
+
+func (srv *Server) sessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
+	lc, _ := ctx.Value(ctxConn).(*limitedConn)
+	if lc == nil || lc.sessions.Add(1) > 1 {
 		_ = nc.Reject(gossh.Prohibited, "one chat session per connection")
 		return
 	}
-	win := new(atomic.Uint64)
-	ctx.SetValue(ctxWindow, win)
-	ssh.DefaultSessionHandler(s, conn, policedChannel{nc, win}, ctx)
-}
-
-// policedChannel filters the requests of the session channel it accepts,
-// and keeps the terminal's size in win. The library hands window changes
-// to a channel that must be drained or its request loop blocks; keeping
-// the latest size in one word instead lets an idle session run without a
-// goroutine waiting on that channel.
-type policedChannel struct {
-	gossh.NewChannel
-	win *atomic.Uint64
-}
-
-func (p policedChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
-	ch, reqs, err := p.NewChannel.Accept()
+	ch, reqs, err := nc.Accept()
 	if err != nil {
-		return ch, reqs, err
+		return
 	}
-	out := make(chan *gossh.Request)
-	go policeRequests(reqs, out, p.win) // ends when the channel's requests end
-	return ch, out, nil
+	srv.serveRequests(conn, lc, ch, reqs)
 }
 
-func policeRequests(in <-chan *gossh.Request, out chan<- *gossh.Request, win *atomic.Uint64) {
-	defer close(out)
-	env, pty := 0, false
-	for req := range in {
-		switch req.Type {
-		case "pty-req":
-			var r struct {
+// serveRequests answers a session channel's requests until the channel
+// closes. Before the shell it records the terminal and locale; the shell
+// starts the chat; afterwards only window changes are taken, into one
+// word the writer reads, so an idle session has nothing else to wait on.
+func (srv *Server) serveRequests(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Channel, reqs <-chan *gossh.Request) {
+	req := sessionRequest{win: new(atomic.Uint64)}
+	started := false
+	for r := range reqs {
+		ok := false
+		switch {
+		case len(r.Payload) > maxRequestPayload:
+		case r.Type == "window-change":
+			var w struct{ Columns, Rows, Wpx, Hpx uint32 }
+			if ok = req.pty && gossh.Unmarshal(r.Payload, &w) == nil; ok {
+				req.win.Store(packWindow(w.Columns, w.Rows))
+			}
+		case started:
+			// One shell per channel; nothing else changes once it runs.
+		case r.Type == "pty-req":
+			var p struct {
 				Term                    string
 				Columns, Rows, Wpx, Hpx uint32
 				Modes                   string
 			}
-			if gossh.Unmarshal(req.Payload, &r) == nil {
-				win.Store(packWindow(r.Columns, r.Rows))
-				pty = true
+			if ok = gossh.Unmarshal(r.Payload, &p) == nil; ok {
+				req.pty, req.term = true, p.Term
+				req.win.Store(packWindow(p.Columns, p.Rows))
 			}
-		case "window-change":
-			var r struct{ Columns, Rows, Wpx, Hpx uint32 }
-			ok := pty && gossh.Unmarshal(req.Payload, &r) == nil
-			if ok {
-				win.Store(packWindow(r.Columns, r.Rows))
+		case r.Type == "env":
+			if kv, good := localeVar(r.Payload); good && len(req.env) < maxEnv {
+				req.env = append(req.env, kv)
+				ok = true
 			}
-			_ = req.Reply(ok, nil)
-			continue
+		case r.Type == "shell":
+			ok, started = true, true
+			go srv.handle(conn, lc, ch, req) // ends with the session
+		case r.Type == "exec":
+			// A chat runs no commands. Accepting the request lets the
+			// client show why, and exit with a failure status.
+			ok, started = true, true
+			go srv.refuseCommand(lc, ch, req) // ends once the line is written
 		}
-		if !allowedRequest(req, &env) {
-			_ = req.Reply(false, nil)
-			continue
+		// Everything else (agent or X11 forwarding, subsystems, signals)
+		// is refused: a chat has no use for it.
+		if r.WantReply {
+			_ = r.Reply(ok, nil)
 		}
-		out <- req
 	}
+}
+
+// localeVar returns an env request as "KEY=value" if it is a locale
+// variable of sane size, the only kind the chat uses.
+func localeVar(payload []byte) (string, bool) {
+	var kv struct{ Key, Value string }
+	if gossh.Unmarshal(payload, &kv) != nil {
+		return "", false
+	}
+	ok := len(kv.Key) <= 32 && len(kv.Value) <= 64 &&
+		(kv.Key == "LANG" || strings.HasPrefix(kv.Key, "LC_"))
+	return kv.Key + "=" + kv.Value, ok
 }
 
 // packWindow keeps a terminal size in one word, for atomic updates.
@@ -102,27 +123,4 @@ func packWindow(cols, rows uint32) uint64 { return uint64(cols)<<32 | uint64(row
 // unpackWindow returns a packed size, clamped to what a terminal can be.
 func unpackWindow(w uint64) (cols, rows int) {
 	return clampWindow(int(min(w>>32, 1<<20)), int(min(w&0xffffffff, 1<<20)))
-}
-
-func allowedRequest(req *gossh.Request, env *int) bool {
-	if len(req.Payload) > maxRequestPayload {
-		return false
-	}
-	switch req.Type {
-	case "auth-agent-req@openssh.com", "x11-req", "subsystem":
-		return false
-	case "signal", "break":
-		// A chat has no process to signal, and the library would keep up
-		// to 128 signal names per session, each as long as a packet.
-		return false
-	case "env":
-		var kv struct{ Key, Value string }
-		if gossh.Unmarshal(req.Payload, &kv) != nil {
-			return false
-		}
-		*env++
-		return *env <= maxEnv && len(kv.Key) <= 32 && len(kv.Value) <= 64 &&
-			(kv.Key == "LANG" || strings.HasPrefix(kv.Key, "LC_"))
-	}
-	return true
 }

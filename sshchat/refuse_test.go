@@ -112,3 +112,49 @@ func TestOverlongMessageRefused(t *testing.T) {
 		t.Errorf("bob got %q", line)
 	}
 }
+
+// Requests that would hold memory for the session's life are refused, as
+// the server answers them on a real connection.
+func TestRequestsThatHoldMemoryRefused(t *testing.T) {
+	srv := startServer(t, nil)
+	env := func(k, v string) []byte { return gossh.Marshal(struct{ K, V string }{k, v}) }
+	tests := []struct {
+		name    string
+		typ     string
+		payload []byte
+		want    bool
+	}{
+		{"LANG", "env", env("LANG", "pt_BR.UTF-8"), true},
+		{"LC_ALL", "env", env("LC_ALL", "C.UTF-8"), true},
+		{"other variable", "env", env("LD_PRELOAD", "x.so"), false},
+		{"huge key", "env", env("LC_"+strings.Repeat("X", 1000), "C"), false},
+		{"huge value", "env", env("LANG", strings.Repeat("x", 1000)), false},
+		{"signal", "signal", gossh.Marshal(struct{ S string }{"INT"}), false},
+		{"break", "break", make([]byte, 4), false},
+		{"agent forwarding", "auth-agent-req@openssh.com", nil, false},
+		{"huge pty-req", "pty-req", make([]byte, 8<<10), false},
+	}
+	c := dialOnly(t, srv.addr, "probe")
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		got, err := s.SendRequest(tt.typ, true, tt.payload)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got != tt.want {
+			t.Errorf("%s: accepted = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	// Two locale variables were taken above; the cap counts those.
+	for i := 2; i < maxEnv; i++ {
+		if ok, _ := s.SendRequest("env", true, env("LANG", "C")); !ok {
+			t.Fatalf("environment variable %d refused, want %d accepted", i+1, maxEnv)
+		}
+	}
+	if ok, _ := s.SendRequest("env", true, env("LANG", "C")); ok {
+		t.Errorf("more than %d environment variables accepted", maxEnv)
+	}
+}

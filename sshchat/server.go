@@ -12,14 +12,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
-	"github.com/charmbracelet/wish/logging"
-	"github.com/charmbracelet/wish/recover"
 	"github.com/sshchat/sshchat/sshchat/connlimit"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -71,7 +70,6 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	printf := slog.NewLogLogger(srv.log.Handler(), slog.LevelInfo)
 	s, err := wish.NewServer(
 		wish.WithAddress(cfg.Addr),
 		wish.WithVersion("sshchat"),
@@ -90,10 +88,6 @@ func New(cfg Config) (*Server, error) {
 		}),
 		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
 		ssh.WrapConn(srv.acceptConn),
-		wish.WithMiddleware(
-			recover.MiddlewareWithLogger(printf, srv.middleware),
-			logging.MiddlewareWithLogger(printf),
-		),
 		func(s *ssh.Server) error {
 			s.ChannelHandlers = map[string]ssh.ChannelHandler{"session": srv.sessionChannel}
 			s.RequestHandlers = map[string]ssh.RequestHandler{} // no port forwarding, nothing global
@@ -175,7 +169,6 @@ func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
 		_ = conn.Close()
 		release()
 	})
-	ctx.SetValue(ctxSessions, new(atomic.Int32))
 	ctx.SetValue(ctxConn, lc)
 	return lc
 }
@@ -185,8 +178,9 @@ func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
 // after the session ends if the client does not hang up.
 type limitedConn struct {
 	net.Conn
-	release func()
-	setup   *time.Timer
+	release  func()
+	setup    *time.Timer
+	sessions atomic.Int32 // session channels opened: one is allowed
 
 	mu     sync.Mutex
 	linger *time.Timer
@@ -245,83 +239,71 @@ func refusalLine(err error) string {
 	return "sshchat: " + langEN.t(id) + " / " + langPT.t(id) + "\r\n"
 }
 
-// middleware is the chat as a wish middleware.
-func (srv *Server) middleware(next ssh.Handler) ssh.Handler {
-	return func(s ssh.Session) {
-		srv.handle(s)
-		next(s)
-	}
-}
-
-// handle serves one session, then closes its connection: a connection
-// carries one chat session. The client is given FlushTimeout to close it
-// first, so a stock client ends quietly instead of reporting that the
-// remote host closed the connection.
-func (srv *Server) handle(sess ssh.Session) {
-	ctx := sess.Context()
-	conn, _ := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
-	lc, _ := ctx.Value(ctxConn).(*limitedConn)
-	if lc != nil {
-		lc.setup.Stop() // the chat has started
-	}
-
+// handle serves one chat session, from the shell request to the end,
+// then closes its connection: a connection carries one chat session. The
+// client is given FlushTimeout to close it first, so a stock client ends
+// quietly instead of reporting that the remote host closed the
+// connection. A panic ends this session alone.
+func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Channel, req sessionRequest) {
+	lc.setup.Stop() // the chat has started
 	s := &session{
 		srv:        srv,
-		ssh:        sess,
+		ch:         ch,
 		conn:       conn,
-		log:        srv.log.With("remote", sess.RemoteAddr().String()),
+		log:        srv.log.With("remote", conn.RemoteAddr().String()),
 		lc:         lc,
+		win:        req.win,
+		pty:        req.pty,
+		color:      req.pty && req.term != "dumb",
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
 	defer s.closeSoon()
-	s.lang.Store(uint32(langFromEnv(sess.Environ(), srv.lang)))
-	fp, ok := verifiedKey(sess)
-	if !ok {
-		// The key in the session is not the one that authenticated
-		// (CVE-2024-45337's shape): trust no identity from it.
-		s.log.Warn("session key does not match the authenticated key: refused")
-		_, _ = io.WriteString(sess.Stderr(), s.language().t(msgBadKey)+"\r\n")
-		_ = sess.Exit(1)
-		return
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in session", "panic", r, "stack", string(debug.Stack()))
+			s.exit(1)
+		}
+	}()
+	s.lang.Store(uint32(langFromEnv(req.env, srv.lang)))
+	// The fingerprint comes from the permissions of the key that actually
+	// authenticated: the auth callback also sees keys a client only offers
+	// (CVE-2024-45337's shape).
+	if conn.Permissions != nil {
+		s.fingerprint = conn.Permissions.Extensions[extFingerprint]
 	}
-	s.fingerprint = fp
 	s.clock.now = srv.now
 	s.clock.touch()
 	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
-
-	s.win, _ = ctx.Value(ctxWindow).(*atomic.Uint64)
-	if s.win == nil {
-		s.win = new(atomic.Uint64)
-	}
-	if pty, _, ok := sess.Pty(); ok {
-		s.pty = true
-		s.con = newPTYConsole(rawChannel(sess), &s.clock, s.win)
-		s.color = pty.Term != "dumb"
+	if s.pty {
+		s.con = newPTYConsole(ch, &s.clock, s.win)
 	} else {
-		s.con = newPlainConsole(rawChannel(sess), &s.clock, 4*srv.cfg.MaxMessageLen)
+		s.con = newPlainConsole(ch, &s.clock, 4*srv.cfg.MaxMessageLen)
 	}
 
 	if !srv.track(s) {
 		s.con.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
-		_ = sess.Exit(0)
+		s.exit(0)
 		return
 	}
 	defer srv.untrack(s)
 	s.run()
 }
 
-// verifiedKey returns the fingerprint of the session's public key ("" when
-// it joined without one) after checking that it is the key that actually
-// authenticated: x/crypto's callback also sees keys a client only offers.
-func verifiedKey(sess ssh.Session) (string, bool) {
-	authed := sess.Permissions().Extensions[extFingerprint]
-	pk := sess.PublicKey()
-	if pk == nil {
-		return "", authed == ""
-	}
-	fp := gossh.FingerprintSHA256(pk)
-	return fp, fp == authed
+// refuseCommand answers "ssh host command" with one line saying the chat
+// runs no commands, and a failure status.
+func (srv *Server) refuseCommand(lc *limitedConn, ch gossh.Channel, req sessionRequest) {
+	lc.setup.Stop()
+	lc.closeAfter(srv.cfg.FlushTimeout) // before writing: the client may not read
+	l := langFromEnv(req.env, srv.lang)
+	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands)+"\r\n")
+	sendExit(ch, 1)
+}
+
+// sendExit reports status to the client and closes the channel.
+func sendExit(ch gossh.Channel, status uint32) {
+	_, _ = ch.SendRequest("exit-status", false, gossh.Marshal(struct{ Status uint32 }{status}))
+	_ = ch.Close()
 }
 
 func (srv *Server) track(s *session) bool {

@@ -2,7 +2,6 @@ package sshchat
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -22,8 +20,8 @@ import (
 // retires when there is not. None outlives the handler.
 type session struct {
 	srv   *Server
-	ssh   ssh.Session
-	conn  gossh.Conn
+	ch    gossh.Channel
+	conn  *gossh.ServerConn
 	log   *slog.Logger
 	con   console
 	clock inputClock
@@ -45,6 +43,7 @@ type session struct {
 	noticeOnce sync.Once     // the shutdown notice written directly, at most once
 	writerDone chan struct{} // closed once the last write is done
 	lastOnce   sync.Once     // closes writerDone
+	exited     atomic.Bool   // the exit status is sent once
 }
 
 func (s *session) language() lang { return lang(s.lang.Load()) }
@@ -53,7 +52,7 @@ func (s *session) language() lang { return lang(s.lang.Load()) }
 func (s *session) run() {
 	completed := false
 	defer func() {
-		if !completed { // a panic is on its way to the recover middleware
+		if !completed { // a panic is on its way to handle's recover
 			s.con.stopReading()
 			s.end(leaveError)
 			if s.mem.Load() != nil {
@@ -62,16 +61,9 @@ func (s *session) run() {
 		}
 	}()
 
-	if cmd := s.ssh.RawCommand(); cmd != "" || s.ssh.Subsystem() != "" {
-		_, _ = io.WriteString(s.ssh.Stderr(), s.language().t(msgNoCommands)+"\r\n")
-		s.con.stopReading()
-		_ = s.ssh.Exit(1)
-		completed = true
-		return
-	}
 	if !s.login() {
 		s.con.stopReading()
-		_ = s.ssh.Exit(1)
+		s.exit(1)
 		completed = true
 		return
 	}
@@ -137,6 +129,13 @@ func (s *session) finish() {
 	}
 }
 
+// exit reports status to the client and closes the channel, once.
+func (s *session) exit(status uint32) {
+	if s.exited.CompareAndSwap(false, true) {
+		sendExit(s.ch, status)
+	}
+}
+
 // closeSoon closes the connection after FlushTimeout unless the client
 // hangs up first: a farewell must not let a client that stopped answering
 // hold its connection.
@@ -154,7 +153,7 @@ func (s *session) shutdownNotice() {
 	s.noticeOnce.Do(func() {
 		s.closeSoon() // before writing: the write may block on a client that does not read
 		_ = s.con.write([]byte(s.language().t(msgShutdown) + "\n"))
-		_ = s.ssh.Exit(0)
+		s.exit(0)
 	})
 }
 
@@ -167,12 +166,12 @@ func (s *session) login() bool {
 		expired.Store(true)
 		s.closeSoon() // before writing: the write may block on a client that does not read
 		_ = s.con.write([]byte(s.language().t(msgLoginTimeout) + "\n"))
-		_ = s.ssh.Exit(1)
+		s.exit(1)
 	})
 	defer timer.Stop()
 
 	l := s.language()
-	problem, closing := s.tryJoin(s.ssh.User())
+	problem, closing := s.tryJoin(s.conn.User())
 	for try := 1; problem != ""; try++ {
 		if closing {
 			s.noticeOnce.Do(func() { s.con.writeOwn([]byte(problem + "\n")) })
@@ -227,7 +226,7 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 		joined:      s.srv.now(),
 		fingerprint: s.fingerprint,
 	}
-	m.client, _ = sanitize(s.ssh.Context().ClientVersion(), 80) // untrusted: the client chose it
+	m.client, _ = sanitize(string(s.conn.ClientVersion()), 80) // untrusted: the client chose it
 	userLog := s.log.With("user", name)
 	m.out = newOutbox(s.srv.cfg.OutboxBytes, func() { go s.writer(m, userLog) }) // ends when idle, or after the last write
 	s.mem.Store(m)                                                               // before joining: the writer may start, and end, inside join
@@ -533,11 +532,11 @@ func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
 	_ = s.con.writeLast(buf)
 	stop.Stop()
-	code := 0
+	code := uint32(0)
 	if s.reason == leaveError {
 		code = 1
 	}
-	_ = s.ssh.Exit(code)
+	s.exit(code)
 	s.closeSoon()
 }
 
