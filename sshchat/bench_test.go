@@ -50,8 +50,8 @@ func BenchmarkFanOut(b *testing.B) {
 // BenchmarkRender measures turning one event into terminal bytes for one
 // user, the work each writer does per event.
 func BenchmarkRender(b *testing.B) {
-	short := &event{kind: evMessage, from: "alice", color: nameColor("alice"), text: "hello there, how is everyone today?"}
-	long := &event{kind: evMessage, from: "alice", color: nameColor("alice"), text: strings.Repeat("lorem ipsum dolor sit amet ", 20)}
+	short := newMessage("alice", nameColor("alice"), "hello there, how is everyone today?")
+	long := newMessage("alice", nameColor("alice"), strings.Repeat("lorem ipsum dolor sit amet ", 20))
 	cases := []struct {
 		name string
 		v    viewer
@@ -60,7 +60,8 @@ func BenchmarkRender(b *testing.B) {
 		{"plain", viewer{name: "bob"}, short},
 		{"terminal", viewer{name: "bob", color: true, width: 80, ownMessages: true}, short},
 		{"terminal-wrapped", viewer{name: "bob", color: true, width: 80, ownMessages: true}, long},
-		{"private-pt", viewer{name: "bob", lang: langPT, color: true, width: 80}, &event{kind: evPrivate, from: "alice", to: "bob", text: "psst"}},
+		{"private-pt", viewer{name: "bob", lang: langPT, color: true, width: 80}, newPrivate("alice", "bob", "psst")},
+		{"join", viewer{name: "bob", color: true, width: 80}, &event{kind: evJoin, from: "alice", online: 42}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

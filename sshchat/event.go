@@ -1,6 +1,9 @@
 package sshchat
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // eventKind says what happened in the room.
 type eventKind uint8
@@ -43,9 +46,30 @@ type event struct {
 	text   string    // sanitised message text, or the local line
 	reason leaveReason
 	online int // members in the room after a join or leave
+
+	// Measured once when published, for every recipient's wrapping.
+	fromWidth, textWidth int
+
+	// system caches a join or leave line as the room sees it, per
+	// language: the first writer to render it formats it and the others
+	// share the string, so a join costs one format per language, not one
+	// per member.
+	system [numLangs]atomic.Pointer[string]
 }
 
 // size is what an event costs in a member's outbox, for the byte cap.
 func (e *event) size() int {
 	return 64 + len(e.from) + len(e.to) + len(e.text)
+}
+
+// newMessage is a room message, measured once for every recipient.
+func newMessage(from, color, text string) *event {
+	return &event{kind: evMessage, from: from, color: color, text: text,
+		fromWidth: displayWidth(from), textWidth: displayWidth(text)}
+}
+
+// newPrivate is a private message from one user to another.
+func newPrivate(from, to, text string) *event {
+	return &event{kind: evPrivate, from: from, to: to, text: text,
+		fromWidth: displayWidth(from), textWidth: displayWidth(text)}
 }

@@ -84,18 +84,20 @@ func (h *hub) leave(m *member, reason leaveReason) {
 // say publishes a message from m to the room, m included, so the sender
 // sees its line at its place in the shared order.
 func (h *hub) say(m *member, text string) {
+	ev := newMessage(m.name, m.color, text)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed || h.members[m.key] != m {
 		return // after shutdown, the notice stays the last line
 	}
-	h.publishLocked(&event{kind: evMessage, from: m.name, color: m.color, text: text})
+	h.publishLocked(ev)
 	h.dropSlowLocked()
 }
 
 // whisper sends a private message from m to the member whose key is
 // toKey. Sender and target both receive it, in the room's order.
 func (h *hub) whisper(m *member, toKey, text string) error {
+	ev := newPrivate(m.name, "", text)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -109,7 +111,7 @@ func (h *hub) whisper(m *member, toKey, text string) error {
 		return nil
 	}
 	h.seq++
-	ev := &event{seq: h.seq, kind: evPrivate, at: time.Now(), from: m.name, to: to.name, text: text}
+	ev.seq, ev.at, ev.to = h.seq, time.Now(), to.name
 	h.deliverLocked(m, ev)
 	if to != m {
 		h.deliverLocked(to, ev)

@@ -44,7 +44,10 @@ func nameColor(name string) string {
 	return "\x1b[" + nameColors[h.Sum32()%uint32(len(nameColors))] + "m"
 }
 
-// render appends ev as the viewer should see it, ending with "\n".
+// render appends ev as the viewer should see it, ending with "\n". It runs
+// once per recipient, so the common case allocates nothing: the sender's
+// prefix is appended in place and a join or leave line is formatted once
+// per language (event.system).
 func (v *viewer) render(dst []byte, ev *event) []byte {
 	l := v.lang
 	switch ev.kind {
@@ -52,16 +55,18 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		if !v.ownMessages && ev.from == v.name {
 			return dst
 		}
-		prefix := ev.from + ": "
-		if v.color {
-			colored := ev.color + ev.from + sgrReset + ": "
-			if ev.from != v.name && mentions(ev.text, v.name) {
-				colored = sgrBold + "▶ " + sgrReset + colored // the line names this user
-				return v.appendWrapped(dst, colored, displayWidth(prefix)+2, ev.text)
-			}
-			return v.appendWrapped(dst, colored, displayWidth(prefix), ev.text)
+		// The line names this user: marked, where colour can draw it.
+		mark := v.color && ev.from != v.name && mentions(ev.text, v.name)
+		w := ev.fromWidth + len(": ")
+		if mark {
+			w += 2 // "▶ "
 		}
-		return v.appendWrapped(dst, prefix, displayWidth(prefix), ev.text)
+		if v.width <= 0 || w+ev.textWidth <= v.width {
+			dst = v.appendSender(dst, ev, mark)
+			dst = append(dst, ev.text...)
+			return append(dst, '\n')
+		}
+		return v.appendWrapped(dst, string(v.appendSender(nil, ev, mark)), w, ev.text, ev.textWidth)
 	case evPrivate:
 		var prefix string
 		if ev.from == v.name {
@@ -73,14 +78,14 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		if v.color {
 			prefix = sgrPriv + prefix + sgrReset
 		}
-		return v.appendWrapped(dst, prefix, w, ev.text)
+		return v.appendWrapped(dst, prefix, w, ev.text, ev.textWidth)
 	case evJoin:
 		if ev.from == v.name {
 			return v.appendSystem(dst, l.t(msgWelcome, ev.from, ev.online), "")
 		}
-		return v.appendSystem(dst, l.t(msgJoined, ev.from, ev.online), sgrDim)
+		return v.appendSystem(dst, ev.systemLine(l), sgrDim)
 	case evLeave:
-		return v.appendSystem(dst, l.t(leaveMessages[ev.reason], ev.from, ev.online), sgrDim)
+		return v.appendSystem(dst, ev.systemLine(l), sgrDim)
 	case evShutdown:
 		return v.appendSystem(dst, l.t(msgShutdown), sgrBold)
 	case evLocal:
@@ -91,6 +96,38 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		return v.appendSystem(dst, ev.text, color)
 	}
 	return dst
+}
+
+// appendSender appends a room message's "name: ", coloured and marked as
+// the viewer's terminal allows.
+func (v *viewer) appendSender(dst []byte, ev *event, mark bool) []byte {
+	if !v.color {
+		dst = append(dst, ev.from...)
+		return append(dst, ": "...)
+	}
+	if mark {
+		dst = append(dst, sgrBold+"▶ "+sgrReset...)
+	}
+	dst = append(dst, ev.color...)
+	dst = append(dst, ev.from...)
+	return append(dst, sgrReset+": "...)
+}
+
+// systemLine is the join or leave line others see, in l, formatted by
+// the first viewer that needs it. Two writers may race to format it; both
+// produce the same text, and either copy serves.
+func (ev *event) systemLine(l lang) string {
+	if p := ev.system[l].Load(); p != nil {
+		return *p
+	}
+	var line string
+	if ev.kind == evJoin {
+		line = l.t(msgJoined, ev.from, ev.online)
+	} else {
+		line = l.t(leaveMessages[ev.reason], ev.from, ev.online)
+	}
+	ev.system[l].Store(&line)
+	return line
 }
 
 var leaveMessages = [...]msgID{
@@ -137,11 +174,11 @@ func (v *viewer) appendSystem(dst []byte, text, color string) []byte {
 }
 
 // appendWrapped appends prefix then text, wrapped to the viewer's width
-// with continuation lines indented. prefixWidth is the prefix's width on
-// screen (without its colour codes).
-func (v *viewer) appendWrapped(dst []byte, prefix string, prefixWidth int, text string) []byte {
+// with continuation lines indented. prefixWidth and textWidth are their
+// widths on screen (without colour codes).
+func (v *viewer) appendWrapped(dst []byte, prefix string, prefixWidth int, text string, textWidth int) []byte {
 	dst = append(dst, prefix...)
-	if v.width <= 0 || prefixWidth+displayWidth(text) <= v.width {
+	if v.width <= 0 || prefixWidth+textWidth <= v.width {
 		dst = append(dst, text...)
 		return append(dst, '\n')
 	}
