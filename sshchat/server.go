@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -258,13 +257,6 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
-	defer s.closeSoon()
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic in session", "panic", r, "stack", string(debug.Stack()))
-			s.exit(1)
-		}
-	}()
 	s.lang.Store(uint32(langFromEnv(req.env, srv.lang)))
 	// The fingerprint comes from the permissions of the key that actually
 	// authenticated: the auth callback also sees keys a client only offers
@@ -284,10 +276,12 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 	if !srv.track(s) {
 		s.con.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
 		s.exit(0)
+		s.closeSoon()
 		return
 	}
-	defer srv.untrack(s)
-	s.run()
+	if s.start() {
+		go s.chat() // ends with the session
+	}
 }
 
 // refuseCommand answers "ssh host command" with one line saying the chat

@@ -14,10 +14,11 @@ import (
 )
 
 // session is one connected user, from the shell request to the end of the
-// connection. Its goroutines: the handler's, which reads input (readLoop),
-// and the writer, which alone renders and writes the room's events; the
-// outbox starts the writer when there is something to write and the writer
-// retires when there is not. None outlives the handler.
+// connection. Its goroutines: the reader, which settles the name (start)
+// and then reads input (chat, on a fresh stack), and the writer, which
+// alone renders and writes the room's events; the outbox starts the writer
+// when there is something to write and the writer retires when there is
+// not. None outlives the reader.
 type session struct {
 	srv   *Server
 	ch    gossh.Channel
@@ -48,36 +49,61 @@ type session struct {
 
 func (s *session) language() lang { return lang(s.lang.Load()) }
 
-// run is the whole life of a session, in the handler's goroutine.
-func (s *session) run() {
-	completed := false
+// start is the first part of a session's life, in the goroutine that took
+// the shell request: it settles the name and joins the room. It reports
+// whether the chat goes on; if not, the session is over.
+func (s *session) start() (joined bool) {
 	defer func() {
-		if !completed { // a panic is on its way to handle's recover
-			s.con.stopReading()
-			s.end(leaveError)
-			if s.mem.Load() != nil {
-				<-s.writerDone
-			}
+		if joined {
+			return
 		}
-	}()
-
-	if !s.login() {
+		if r := recover(); r != nil {
+			s.failed(r)
+		}
 		s.con.stopReading()
 		s.exit(1)
-		completed = true
-		return
+		s.srv.untrack(s)
+		s.closeSoon()
+	}()
+	if !s.login() {
+		return false
 	}
 	s.log.Info("join", "fingerprint", s.member.fingerprint, "client", s.member.client)
+	return true
+}
 
+// chat is the rest of a session's life: reading the user's lines until
+// the session ends. It runs in a goroutine of its own, started by start:
+// a goroutine keeps the stack it grew for as long as it waits, setting up
+// (name checks, the join, logging) grows one to 8 KB, and the reader, who
+// waits for the whole session, needs half that.
+func (s *session) chat() {
+	defer func() {
+		if r := recover(); r != nil {
+			s.failed(r)
+		}
+		s.srv.untrack(s)
+		s.closeSoon()
+	}()
 	stopWatchdog := s.startWatchdog()
-
+	defer stopWatchdog()
 	reason := s.readLoop()
 	s.con.stopReading()
 	s.end(reason)
-	stopWatchdog()
 	<-s.writerDone
 	s.log.Info("leave", "reason", reasonNames[s.reason], "duration", s.srv.now().Sub(s.member.joined).Round(time.Second))
-	completed = true
+}
+
+// failed ends a session whose reader panicked: the room is told of a
+// server error, the panic is logged, the client gets a failure status.
+func (s *session) failed(panicked any) {
+	s.log.Error("panic in session", "panic", panicked, "stack", string(debug.Stack()))
+	s.con.stopReading()
+	s.end(leaveError)
+	if s.mem.Load() != nil {
+		<-s.writerDone
+	}
+	s.exit(1)
 }
 
 var reasonNames = [...]string{
