@@ -21,6 +21,7 @@ type outbox struct {
 	closed  bool
 	writing bool          // a writer is running or starting
 	ending  bool          // the session is ending: the running writer must not retire
+	woken   bool          // a wake is pending: the writer has not taken since
 	start   func()        // starts a writer goroutine; set before the first push
 	wake    chan struct{} // capacity 1: "there is something to take"
 }
@@ -54,16 +55,24 @@ func (o *outbox) push(ev *event) pushResult {
 	o.bytes += n
 	startWriter := !o.writing
 	o.writing = true
+	// A writer that is behind already has a wake pending: the send on the
+	// channel, one per delivery otherwise, is skipped.
+	signal := !startWriter && !o.woken
+	o.woken = true
 	o.mu.Unlock()
 	if startWriter {
 		o.start()
-		return pushed
+	} else if signal {
+		o.signal()
 	}
+	return pushed
+}
+
+func (o *outbox) signal() {
 	select {
 	case o.wake <- struct{}{}:
 	default:
 	}
-	return pushed
 }
 
 // take moves everything queued into dst (whose contents it discards) and
@@ -73,6 +82,7 @@ func (o *outbox) take(dst []*event) []*event {
 	o.mu.Lock()
 	dst, o.queue = o.queue, dst[:0]
 	o.bytes = 0
+	o.woken = false
 	o.mu.Unlock()
 	return dst
 }
@@ -90,8 +100,8 @@ func (o *outbox) retire() bool {
 	return true
 }
 
-// ending makes sure a writer is running and stays running until it has
-// done the session's last write.
+// end makes sure a writer is running, wakes it, and keeps it running
+// until it has done the session's last write.
 func (o *outbox) end() {
 	o.mu.Lock()
 	o.ending = true
@@ -100,6 +110,8 @@ func (o *outbox) end() {
 	o.mu.Unlock()
 	if startWriter {
 		o.start()
+	} else {
+		o.signal()
 	}
 }
 

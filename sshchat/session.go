@@ -491,8 +491,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 		}
 		batch = m.out.take(batch)
 		if len(batch) == 0 {
-			select {
-			case <-s.done:
+			select { // the session's end wakes it too (outbox.end)
 			case <-m.out.wake:
 			case <-idle.C:
 				if quiet := time.Since(lastActive); quiet < writerLinger {
