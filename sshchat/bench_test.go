@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -117,4 +118,47 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(perUser/1024, "heap-KiB/user")
+}
+
+// BenchmarkConsoleWrite measures showing one message line on a terminal:
+// to a user who is not typing (the prompt redrawn directly) and to one in
+// the middle of a line (the terminal repaints it).
+func BenchmarkConsoleWrite(b *testing.B) {
+	for _, typing := range []bool{false, true} {
+		name := "idle"
+		if typing {
+			name = "typing"
+		}
+		b.Run(name, func(b *testing.B) {
+			ch := &pipeChannel{typed: make(chan []byte, 1)}
+			win := new(atomic.Uint64)
+			win.Store(packWindow(80, 24))
+			c := newPTYConsole(ch, &inputClock{now: time.Now}, win)
+			c.setPrompt("[" + nameColor("bob") + "bob" + sgrReset + "] ")
+			if typing {
+				ch.typed <- []byte("half a li")
+			}
+			go func() { _, _, _ = c.readLine() }() // ends when typed closes
+			want := int32(1)
+			if typing {
+				want = 2
+			}
+			for ch.reads.Load() < want {
+				time.Sleep(time.Millisecond)
+			}
+			line := []byte("alice: hello there, how is everyone today?\n")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.write(line); err != nil {
+					b.Fatal(err)
+				}
+				if i%1024 == 0 {
+					ch.take()
+				}
+			}
+			b.StopTimer()
+			close(ch.typed)
+		})
+	}
 }

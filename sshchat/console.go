@@ -68,10 +68,16 @@ type ptyConsole struct {
 	out     []byte
 	lastErr error // under screen: the transport's read error
 
-	width       int            // under screen
-	promptWidth int            // under screen
-	win         *atomic.Uint64 // the size the client last reported (packWindow)
-	applied     uint64         // under screen: the size the terminal was last given
+	width       int    // under screen
+	prompt      string // under screen: as given to the terminal
+	promptWidth int    // under screen
+	// lineDone: the last input ended with a line, so the terminal's line is
+	// empty. waiting: the reader is blocked for input. Both under screen;
+	// together they mean the screen shows just the prompt, which write can
+	// then redraw itself (see write).
+	lineDone, waiting bool
+	win               *atomic.Uint64 // the size the client last reported (packWindow)
+	applied           uint64         // under screen: the size the terminal was last given
 
 	// complete is the Tab handler, offered to the terminal only for a read
 	// that holds a lone Tab (a person pressing the key). x/term copies the
@@ -82,7 +88,7 @@ type ptyConsole struct {
 }
 
 func newPTYConsole(ch io.ReadWriter, clock *inputClock, win *atomic.Uint64) *ptyConsole {
-	c := &ptyConsole{ch: ch, clock: clock, win: win}
+	c := &ptyConsole{ch: ch, clock: clock, win: win, lineDone: true}
 	c.t = term.NewTerminal(ptyIO{c}, "")
 	c.t.History = &lineHistory{}
 	c.screen.Lock() // the reader goroutine, which creates the console, holds it
@@ -99,12 +105,18 @@ type ptyIO struct{ c *ptyConsole }
 
 func (p ptyIO) Read(b []byte) (int, error) {
 	c := p.c
+	c.waiting = true
 	c.screen.Unlock()
 	n, err := c.ch.Read(b)
 	c.screen.Lock()
+	c.waiting = false
 	c.syncSize()
 	if n > 0 {
 		c.clock.touch()
+		// The terminal takes all of b before it reads again: ending with
+		// Enter, it leaves an empty line. Anything else (a key, a paste's
+		// end marker) may leave text or a moved cursor.
+		c.lineDone = b[n-1] == '\r' || b[n-1] == '\n'
 	}
 	if err != nil {
 		c.lastErr = err
@@ -154,6 +166,7 @@ func (c *ptyConsole) eraseEcho(line string) {
 }
 
 func (c *ptyConsole) setPrompt(prompt string) {
+	c.prompt = prompt
 	c.promptWidth = visibleWidth(prompt)
 	c.t.SetPrompt(prompt)
 }
@@ -170,13 +183,28 @@ func (c *ptyConsole) syncSize() {
 	}
 }
 
+// write shows p above the prompt and whatever the user is typing.
+//
+// Most of the time a user is not typing: the screen holds just the prompt,
+// on one row. Then write redraws it itself (return, clear the row, p, the
+// prompt), leaving the cursor where the terminal expects it. Otherwise the
+// terminal does it, which costs allocations and more escape codes for
+// every write: it moves the cursor over the half-typed line, clears each
+// row, and repaints line and cursor.
 func (c *ptyConsole) write(p []byte) error {
 	c.screen.Lock()
 	defer c.screen.Unlock()
 	c.syncSize()
-	c.gather = true
-	_, err := c.t.Write(p)
-	c.gather = false
+	var err error
+	if c.waiting && c.lineDone && c.promptWidth < c.width {
+		c.out = append(c.out, "\r\x1b[K"...)
+		c.out = appendCRLF(c.out, p)
+		c.out = append(c.out, c.prompt...)
+	} else {
+		c.gather = true
+		_, err = c.t.Write(p)
+		c.gather = false
+	}
 	if err == nil && len(c.out) > 0 {
 		_, err = c.ch.Write(c.out)
 	}
@@ -192,18 +220,24 @@ func (c *ptyConsole) writeLast(p []byte) error {
 	defer c.screen.Unlock()
 	buf := make([]byte, 0, len(p)+len(p)/16+8)
 	buf = append(buf, "\r\x1b[J"...) // to the start of the prompt's row, clear to the end
+	buf = appendCRLF(buf, p)
+	_, err := c.ch.Write(buf)
+	return err
+}
+
+// appendCRLF appends p with each "\n" as "\r\n", as a terminal in raw
+// mode needs.
+func appendCRLF(dst, p []byte) []byte {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			buf = append(buf, p...)
-			break
+			return append(dst, p...)
 		}
-		buf = append(buf, p[:i]...)
-		buf = append(buf, '\r', '\n')
+		dst = append(dst, p[:i]...)
+		dst = append(dst, '\r', '\n')
 		p = p[i+1:]
 	}
-	_, err := c.ch.Write(buf)
-	return err
+	return dst
 }
 
 func (c *ptyConsole) readErr() error { return c.lastErr }
