@@ -39,6 +39,7 @@ type session struct {
 	fingerprint string                 // of the key that authenticated, "" without one
 
 	done       chan struct{} // closed by finish: the session is over
+	over       atomic.Bool   // set by finish with done: cheaper to poll than a channel
 	ending     atomic.Bool   // the first end or drop wins and sets reason
 	reason     leaveReason   // written by the winner before done closes; read after
 	noticeOnce sync.Once     // the shutdown notice written directly, at most once
@@ -145,6 +146,7 @@ func (s *session) drop(reason leaveReason) bool {
 // stuck on a full SSH window; otherwise a writer is kept running for the
 // last write.
 func (s *session) finish() {
+	s.over.Store(true)
 	close(s.done)
 	switch s.reason {
 	case leaveSlow, leaveTimeout, leaveLost:
@@ -482,12 +484,10 @@ func (s *session) writer(m *member, log *slog.Logger) {
 	idle := time.NewTimer(writerLinger)
 	defer idle.Stop()
 	for {
-		select {
-		case <-s.done:
+		if s.over.Load() {
 			s.lastWrite(m, &v, batch, buf)
 			s.lastOnce.Do(func() { close(s.writerDone) })
 			return
-		default:
 		}
 		batch = m.out.take(batch)
 		if len(batch) == 0 {
