@@ -206,7 +206,7 @@ func (c *ptyConsole) write(p []byte) error {
 		c.gather = false
 	}
 	if err == nil && len(c.out) > 0 {
-		_, err = c.ch.Write(c.out)
+		err = writeChunked(c.ch, c.out)
 	}
 	c.out = c.out[:0]
 	if cap(c.out) > 2<<10 {
@@ -221,8 +221,26 @@ func (c *ptyConsole) writeLast(p []byte) error {
 	buf := make([]byte, 0, len(p)+len(p)/16+8)
 	buf = append(buf, "\r\x1b[J"...) // to the start of the prompt's row, clear to the end
 	buf = appendCRLF(buf, p)
-	_, err := c.ch.Write(buf)
-	return err
+	return writeChunked(c.ch, buf)
+}
+
+// maxChunk bounds one write to the SSH channel. The SSH library keeps, per
+// connection and for good, a packet buffer and a cipher buffer as large as
+// the largest write it was given: one burst (a backlog of join lines)
+// would otherwise leave a user costing tens of kilobytes more for the rest
+// of the session.
+const maxChunk = 2 << 10
+
+// writeChunked writes p to w in writes of at most maxChunk bytes.
+func writeChunked(w io.Writer, p []byte) error {
+	for len(p) > 0 {
+		n := min(len(p), maxChunk)
+		if _, err := w.Write(p[:n]); err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
 }
 
 // appendCRLF appends p with each "\n" as "\r\n", as a terminal in raw
@@ -322,8 +340,7 @@ func (c *plainConsole) writeOwn(p []byte) { _ = c.write(p) }
 func (c *plainConsole) write(p []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, err := c.ch.Write(p)
-	return err
+	return writeChunked(c.ch, p)
 }
 
 func (c *plainConsole) writeLast(p []byte) error { return c.write(p) }

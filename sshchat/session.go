@@ -517,7 +517,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 		if err := s.con.write(buf); err != nil {
 			s.end(leaveLost) // the loop's next turn sees the end
 		}
-		if cap(buf) > 16<<10 {
+		if cap(buf) > 4<<10 {
 			buf = nil // a burst's buffer is not kept while the writer runs
 		}
 		lastActive = time.Now()
