@@ -478,10 +478,18 @@ func (s *session) writer(m *member, log *slog.Logger) {
 	var applied uint64
 	var batch []*event
 	var buf []byte
-	// The idle timer is armed once per linger period, not per write: on
-	// firing it checks when the last write was and re-arms for the rest.
+	// The writer waits on the outbox's wake channel alone: the session's
+	// end (outbox.end) and the linger timer wake it through it too, so
+	// waiting is a plain receive rather than a select over a timer. The
+	// timer is armed once per linger period, not per write: when it has
+	// fired, the writer checks when the last write was and re-arms for the
+	// rest, or retires.
 	lastActive := time.Now()
-	idle := time.NewTimer(writerLinger)
+	var lingered atomic.Bool
+	idle := time.AfterFunc(writerLinger, func() {
+		lingered.Store(true)
+		m.out.signal()
+	})
 	defer idle.Stop()
 	for {
 		if s.over.Load() {
@@ -491,9 +499,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 		}
 		batch = m.out.take(batch)
 		if len(batch) == 0 {
-			select { // the session's end wakes it too (outbox.end)
-			case <-m.out.wake:
-			case <-idle.C:
+			if lingered.Swap(false) {
 				if quiet := time.Since(lastActive); quiet < writerLinger {
 					idle.Reset(writerLinger - quiet)
 				} else if m.out.retire() {
@@ -502,6 +508,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 					idle.Reset(writerLinger)
 				}
 			}
+			<-m.out.wake
 			continue
 		}
 		v.lang = s.language()
