@@ -48,6 +48,7 @@ func (srv *Server) sessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc goss
 		_ = nc.Reject(gossh.Prohibited, "one chat session per connection")
 		return
 	}
+	defer srv.contain(conn)
 	ch, reqs, err := nc.Accept()
 	if err != nil {
 		return
@@ -64,6 +65,7 @@ func (srv *Server) serveRequests(conn *gossh.ServerConn, lc *limitedConn, ch gos
 	started := false
 	for r := range reqs {
 		ok := false
+		var start func() // begins the session, once the request is answered
 		switch {
 		case len(r.Payload) > maxRequestPayload:
 		case r.Type == "window-change":
@@ -90,17 +92,20 @@ func (srv *Server) serveRequests(conn *gossh.ServerConn, lc *limitedConn, ch gos
 			}
 		case r.Type == "shell":
 			ok, started = true, true
-			go srv.handle(conn, lc, ch, req) // ends with the session
+			start = func() { go srv.handle(conn, lc, ch, req) } // ends with the session
 		case r.Type == "exec":
 			// A chat runs no commands. Accepting the request lets the
 			// client show why, and exit with a failure status.
 			ok, started = true, true
-			go srv.refuseCommand(lc, ch, req) // ends once the line is written
+			start = func() { go srv.refuseCommand(conn, lc, ch, req) } // ends once the line is written
 		}
 		// Everything else (agent or X11 forwarding, subsystems, signals)
 		// is refused: a chat has no use for it.
 		if r.WantReply {
 			_ = r.Reply(ok, nil)
+		}
+		if start != nil {
+			start() // after the reply: the session may end, and close the channel, at once
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 )
@@ -72,10 +73,11 @@ type ptyConsole struct {
 	prompt      string // under screen: as given to the terminal
 	promptWidth int    // under screen
 	// lineDone: the last input ended with a line, so the terminal's line is
-	// empty. waiting: the reader is blocked for input. Both under screen;
-	// together they mean the screen shows just the prompt, which write can
-	// then redraw itself (see write).
+	// empty (see settles). waiting: the reader is blocked for input. Both
+	// under screen; together they mean the screen shows just the prompt,
+	// which write can then redraw itself (see write).
 	lineDone, waiting bool
+	inEscape          bool           // under screen: the input so far ends inside an escape sequence
 	win               *atomic.Uint64 // the size the client last reported (packWindow)
 	applied           uint64         // under screen: the size the terminal was last given
 
@@ -113,10 +115,7 @@ func (p ptyIO) Read(b []byte) (int, error) {
 	c.syncSize()
 	if n > 0 {
 		c.clock.touch()
-		// The terminal takes all of b before it reads again: ending with
-		// Enter, it leaves an empty line. Anything else (a key, a paste's
-		// end marker) may leave text or a moved cursor.
-		c.lineDone = b[n-1] == '\r' || b[n-1] == '\n'
+		c.lineDone = c.settles(b[:n])
 	}
 	if err != nil {
 		c.lastErr = err
@@ -135,6 +134,27 @@ func (p ptyIO) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return c.ch.Write(b)
+}
+
+// settles reports whether the terminal, once it has taken in, is left
+// with an empty line and nothing pending. x/term takes in all it can
+// before it reads again, but keeps pending an escape sequence not yet
+// ended (by a letter or '~', as it reads them) and whatever follows a
+// broken character, with the typed line still on screen. So in must end
+// with Enter, be valid UTF-8, and leave no escape sequence open; anything
+// else (a key, a paste's end marker, Alt+Enter) may leave text, and write
+// then lets the terminal repaint.
+func (c *ptyConsole) settles(in []byte) bool {
+	for _, b := range in {
+		switch {
+		case b == 0x1b:
+			c.inEscape = true
+		case c.inEscape && ('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || b == '~'):
+			c.inEscape = false
+		}
+	}
+	last := in[len(in)-1]
+	return !c.inEscape && (last == '\r' || last == '\n') && utf8.Valid(in)
 }
 
 func (c *ptyConsole) readLine() (string, bool, error) {

@@ -105,6 +105,20 @@ func TestConsoleWriteKeepsPromptAndTypedText(t *testing.T) {
 	if got, want := ch.take(), "\r\x1b[Kalice: bye\r\n[bob] "; got != want {
 		t.Errorf("after Enter: wrote %q, want %q", got, want)
 	}
+
+	// Alt+Enter leaves an escape sequence open: the terminal still holds
+	// "hey" on screen and in its line, though the input ended with '\r'.
+	ch.typed <- []byte("hey")
+	blocked()
+	ch.typed <- []byte("\x1b\r")
+	blocked()
+	ch.take()
+	if err := c.write([]byte("alice: still there?\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := ch.take(); !strings.HasSuffix(got, "[bob] hey") {
+		t.Errorf("after Alt+Enter: wrote %q, want the prompt and \"hey\" redrawn", got)
+	}
 	close(ch.typed)
 	for range lines {
 	}

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -244,6 +245,7 @@ func refusalLine(err error) string {
 // quietly instead of reporting that the remote host closed the
 // connection. A panic ends this session alone.
 func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Channel, req sessionRequest) {
+	defer srv.contain(conn)
 	lc.setup.Stop() // the chat has started
 	s := &session{
 		srv:        srv,
@@ -286,12 +288,23 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 
 // refuseCommand answers "ssh host command" with one line saying the chat
 // runs no commands, and a failure status.
-func (srv *Server) refuseCommand(lc *limitedConn, ch gossh.Channel, req sessionRequest) {
+func (srv *Server) refuseCommand(conn gossh.Conn, lc *limitedConn, ch gossh.Channel, req sessionRequest) {
+	defer srv.contain(conn)
 	lc.setup.Stop()
 	lc.closeAfter(srv.cfg.FlushTimeout) // before writing: the client may not read
 	l := langFromEnv(req.env, srv.lang)
 	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands)+"\r\n")
 	sendExit(ch, 1)
+}
+
+// contain, deferred at the top of a connection's goroutine, turns a panic
+// into the end of that connection, logged, instead of the server's. (A
+// joined session has its own recovery, which also tells the room.)
+func (srv *Server) contain(conn gossh.Conn) {
+	if r := recover(); r != nil {
+		srv.log.Error("panic: connection closed", "remote", conn.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
+		_ = conn.Close()
+	}
 }
 
 // sendExit reports status to the client and closes the channel.

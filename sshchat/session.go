@@ -42,7 +42,7 @@ type session struct {
 	over       atomic.Bool   // set by finish with done: cheaper to poll than a channel
 	ending     atomic.Bool   // the first end or drop wins and sets reason
 	reason     leaveReason   // written by the winner before done closes; read after
-	noticeOnce sync.Once     // the shutdown notice written directly, at most once
+	noticed    atomic.Bool   // the shutdown notice is written directly at most once
 	writerDone chan struct{} // closed once the last write is done
 	lastOnce   sync.Once     // closes writerDone
 	exited     atomic.Bool   // the exit status is sent once
@@ -178,11 +178,15 @@ func (s *session) closeSoon() {
 // shutdownNotice writes the shutdown notice to a user who has not joined
 // (joined users get it through the room), once.
 func (s *session) shutdownNotice() {
-	s.noticeOnce.Do(func() {
-		s.closeSoon() // before writing: the write may block on a client that does not read
-		_ = s.con.write([]byte(s.language().t(msgShutdown) + "\n"))
-		s.exit(0)
-	})
+	// Not a sync.Once: the reader, still settling the name, may find the
+	// room closed and try to write the notice itself while holding the
+	// screen this write waits for. A flag lets it go on and release it.
+	if !s.noticed.CompareAndSwap(false, true) {
+		return
+	}
+	s.closeSoon() // before writing: the write may block on a client that does not read
+	_ = s.con.write([]byte(s.language().t(msgShutdown) + "\n"))
+	s.exit(0)
 }
 
 // login settles the user's name: the SSH user name if it passes the rules
@@ -202,7 +206,9 @@ func (s *session) login() bool {
 	problem, closing := s.tryJoin(s.conn.User())
 	for try := 1; problem != ""; try++ {
 		if closing {
-			s.noticeOnce.Do(func() { s.con.writeOwn([]byte(problem + "\n")) })
+			if s.noticed.CompareAndSwap(false, true) {
+				s.con.writeOwn([]byte(problem + "\n"))
+			}
 			return false
 		}
 		s.con.writeOwn([]byte(problem + "\n"))
