@@ -288,3 +288,32 @@ func TestCloseBeforeServe(t *testing.T) {
 		t.Fatal("Serve after Close is still running")
 	}
 }
+
+// A user whose name is being checked when the server shuts down still
+// gets the notice, and Shutdown does not wait for its deadline on them:
+// the notice and the user's own reader must not wait on each other.
+func TestShutdownWhileJoining(t *testing.T) {
+	srv := startServer(t, nil)
+	inJoin, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	joinHook = func() { once.Do(func() { close(inJoin); <-release }) }
+	t.Cleanup(func() { joinHook = nil })
+	c := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	<-inJoin
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(ctx) }() // ends when every session has
+	waitUntil(t, "the room to close", func() bool {
+		srv.hub.mu.Lock()
+		defer srv.hub.mu.Unlock()
+		return srv.hub.closed
+	})
+	close(release)
+	c.expect("The server is shutting down. Goodbye!")
+	c.expectEnd()
+	if err := <-shut; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}

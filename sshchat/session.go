@@ -264,6 +264,9 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	userLog := s.log.With("user", name)
 	m.out = newOutbox(s.srv.cfg.OutboxBytes, func() { go s.writer(m, userLog) }) // ends when idle, or after the last write
 	s.mem.Store(m)                                                               // before joining: the writer may start, and end, inside join
+	if joinHook != nil {
+		joinHook()
+	}
 	switch err := s.srv.hub.join(m); {
 	case err == nil:
 		s.member = m
@@ -387,6 +390,10 @@ func (s *session) inputEnded(err error) leaveReason {
 // testHook, when set by a test, sees every line before it is handled
 // (to inject a failure).
 var testHook func(line string)
+
+// joinHook, when set by a test, runs just before a session joins the room
+// (to hold it there).
+var joinHook func()
 
 // handleLine acts on one typed line and reports whether the user asked
 // to leave.
