@@ -310,7 +310,17 @@ func TestShutdownWhileJoining(t *testing.T) {
 		defer srv.hub.mu.Unlock()
 		return srv.hub.closed
 	})
-	close(release)
+	waitUntil(t, "the shutdown notice to be claimed for the user", func() bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		for s := range srv.sessions {
+			if s.noticed.Load() {
+				return true
+			}
+		}
+		return false
+	})
+	close(release) // the user's reader now finds the room closed
 	c.expect("The server is shutting down. Goodbye!")
 	c.expectEnd()
 	if err := <-shut; err != nil {

@@ -258,6 +258,7 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 		color:      req.pty && req.term != "dumb",
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
+		noticeDone: make(chan struct{}),
 	}
 	s.lang.Store(uint32(langFromEnv(req.env, srv.lang)))
 	// The fingerprint comes from the permissions of the key that actually

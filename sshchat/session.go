@@ -43,6 +43,7 @@ type session struct {
 	ending     atomic.Bool   // the first end or drop wins and sets reason
 	reason     leaveReason   // written by the winner before done closes; read after
 	noticed    atomic.Bool   // the shutdown notice is written directly at most once
+	noticeDone chan struct{} // closed once that notice is written
 	writerDone chan struct{} // closed once the last write is done
 	lastOnce   sync.Once     // closes writerDone
 	exited     atomic.Bool   // the exit status is sent once
@@ -62,7 +63,15 @@ func (s *session) start() (joined bool) {
 			s.failed(r)
 		}
 		s.con.stopReading()
-		s.exit(1)
+		if s.noticed.Load() {
+			// The shutdown notice ends the session; Shutdown closes every
+			// connection once the sessions it tracks are gone, so wait
+			// for the notice to be out. (Bounded: closeSoon was armed
+			// before writing.)
+			<-s.noticeDone
+		} else {
+			s.exit(1)
+		}
 		s.srv.untrack(s)
 		s.closeSoon()
 	}()
@@ -187,6 +196,7 @@ func (s *session) shutdownNotice() {
 	s.closeSoon() // before writing: the write may block on a client that does not read
 	_ = s.con.write([]byte(s.language().t(msgShutdown) + "\n"))
 	s.exit(0)
+	close(s.noticeDone)
 }
 
 // login settles the user's name: the SSH user name if it passes the rules
@@ -208,7 +218,11 @@ func (s *session) login() bool {
 		if closing {
 			if s.noticed.CompareAndSwap(false, true) {
 				s.con.writeOwn([]byte(problem + "\n"))
+				s.exit(0)
+				close(s.noticeDone)
 			}
+			// Otherwise shutdownNotice, waiting for the screen, writes the
+			// notice and ends the session.
 			return false
 		}
 		s.con.writeOwn([]byte(problem + "\n"))
@@ -263,10 +277,10 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	m.client, _ = sanitize(string(s.conn.ClientVersion()), 80) // untrusted: the client chose it
 	userLog := s.log.With("user", name)
 	m.out = newOutbox(s.srv.cfg.OutboxBytes, func() { go s.writer(m, userLog) }) // ends when idle, or after the last write
-	s.mem.Store(m)                                                               // before joining: the writer may start, and end, inside join
 	if joinHook != nil {
 		joinHook()
 	}
+	s.mem.Store(m) // before joining: the writer may start, and end, inside join
 	switch err := s.srv.hub.join(m); {
 	case err == nil:
 		s.member = m
