@@ -1,10 +1,8 @@
 package sshchat
 
 import (
-	"bytes"
 	"io"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,11 +12,9 @@ import (
 // are kept. reads counts Reads begun, so a test can wait until the
 // console's reader has taken what was typed and waits for more.
 type pipeChannel struct {
-	typed chan []byte
-	reads atomic.Int32
-
-	mu      sync.Mutex
-	written bytes.Buffer
+	typed   chan []byte
+	reads   atomic.Int32
+	written syncBuffer
 }
 
 func (p *pipeChannel) Read(b []byte) (int, error) {
@@ -30,18 +26,15 @@ func (p *pipeChannel) Read(b []byte) (int, error) {
 	return copy(b, in), nil
 }
 
-func (p *pipeChannel) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.written.Write(b)
-}
+func (p *pipeChannel) Write(b []byte) (int, error) { return p.written.Write(b) }
 
 // take returns what was written since the last take.
 func (p *pipeChannel) take() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s := p.written.String()
-	p.written.Reset()
+	w := &p.written
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.b.String()
+	w.b.Reset()
 	return s
 }
 
