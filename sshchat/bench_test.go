@@ -17,7 +17,7 @@ import (
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			h := newHub()
+			h := newHub(0)
 			members := make([]*member, n)
 			for i := range members {
 				name := "user" + strconv.Itoa(i)
@@ -48,6 +48,41 @@ func BenchmarkFanOut(b *testing.B) {
 	}
 }
 
+// BenchmarkJoinStorm measures 1,000 users joining a room back to back,
+// each join told at once (window 0) or together with the others of its
+// window: the time per join and the events queued per join for the room.
+func BenchmarkJoinStorm(b *testing.B) {
+	const n = 1000
+	for _, window := range []time.Duration{0, time.Hour} {
+		b.Run("window="+window.String(), func(b *testing.B) {
+			queued := 0
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				h := newHub(window)
+				members := make([]*member, n)
+				for j := range members {
+					name := "user" + strconv.Itoa(j)
+					members[j] = &member{name: name, key: name, out: newOutbox(1<<40, func() {}), drop: func(leaveReason) bool { return true }}
+				}
+				b.StartTimer()
+				for _, m := range members {
+					if err := h.join(m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				for _, m := range members {
+					queued += len(m.out.queue)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/join")
+			b.ReportMetric(float64(queued)/float64(b.N*n), "events/join")
+		})
+	}
+}
+
 // BenchmarkRender measures turning one event into terminal bytes for one
 // user, the work each writer does per event.
 func BenchmarkRender(b *testing.B) {
@@ -62,7 +97,7 @@ func BenchmarkRender(b *testing.B) {
 		{"terminal", viewer{name: "bob", color: true, width: 80, ownMessages: true}, short},
 		{"terminal-wrapped", viewer{name: "bob", color: true, width: 80, ownMessages: true}, long},
 		{"private-pt", viewer{name: "bob", lang: langPT, color: true, width: 80}, newPrivate("alice", "bob", "psst")},
-		{"join", viewer{name: "bob", color: true, width: 80}, &event{kind: evJoin, from: "alice", online: 42}},
+		{"join", viewer{name: "bob", color: true, width: 80}, newPresence([]change{{seq: 1, name: "alice", online: 42}})},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -24,6 +24,7 @@ type Config struct {
 	FlushTimeout     time.Duration // for the last lines before closing a session
 	MaxMessageLen    int           // characters in one message
 	OutboxBytes      int           // queued output per user before it counts as too slow
+	AnnounceWindow   time.Duration // joins and leaves this soon after the last announcement are told together; 0: each at once
 
 	MaxConnsPerAddr   int     // concurrent connections from one address (IPv6: one /64)
 	MaxConns          int     // concurrent connections in all
@@ -53,6 +54,7 @@ func DefaultConfig() Config {
 		FlushTimeout:     2 * time.Second,
 		MaxMessageLen:    1000,
 		OutboxBytes:      256 << 10,
+		AnnounceWindow:   time.Second,
 
 		MaxConnsPerAddr:   10,
 		MaxConns:          10000,
@@ -81,6 +83,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "disconnect users who type nothing for this long (0 disables)")
 	fs.IntVar(&c.MaxMessageLen, "max-message", c.MaxMessageLen, "maximum characters in one message")
 	fs.IntVar(&c.OutboxBytes, "outbox", c.OutboxBytes, "bytes of output queued for a user before they are disconnected as too slow")
+	fs.DurationVar(&c.AnnounceWindow, "announce-window", c.AnnounceWindow, "joins and leaves this soon after the last announcement wait and are told together, one line per kind (0: each at once)")
 	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "concurrent connections from one address, an IPv6 /64 counting as one (0: no limit)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "concurrent connections in all (0: no limit)")
 	fs.IntVar(&c.NewConnsPerMinute, "new-conns-per-minute", c.NewConnsPerMinute, "new connections one address may open per minute (0: no limit)")
@@ -109,6 +112,7 @@ func (c *Config) normalise() {
 	// under it means an over-long line is always noticed and refused.
 	c.MaxMessageLen = min(c.MaxMessageLen, 4000)
 	orDefault(&c.OutboxBytes, d.OutboxBytes)
+	c.AnnounceWindow = max(c.AnnounceWindow, 0)
 	orDefault(&c.MsgRate, d.MsgRate)
 	orDefault(&c.MsgBurst, d.MsgBurst)
 	orDefault(&c.MaxPasteLines, d.MaxPasteLines)

@@ -11,8 +11,8 @@ type eventKind uint8
 const (
 	evMessage  eventKind = iota // a line said to the room
 	evPrivate                   // a private message: delivered to sender and target only
-	evJoin                      // a user joined; the joiner renders it as the welcome
-	evLeave                     // a user left; reason says how
+	evWelcome                   // to a joiner alone: the room it has joined
+	evPresence                  // joins and leaves, told to the room (presence.go)
 	evShutdown                  // the server is going down: the last line a user sees
 	evLocal                     // a line for one user only (command output, errors), already in that user's language
 )
@@ -40,17 +40,21 @@ type event struct {
 	seq    uint64
 	kind   eventKind
 	at     time.Time // when the hub published it
-	from   string    // display name of the sender, joiner or leaver
+	from   string    // display name of the sender, or of the welcomed joiner
 	color  string    // the sender's name colour (an SGR sequence)
 	to     string    // display name of the target of a private message
 	text   string    // sanitised message text, or the local line
-	reason leaveReason
-	online int // members in the room after a join or leave
+	online int       // members in the room, for a welcome
 
 	// Measured once when published, for every recipient's wrapping.
 	fromWidth, textWidth int
 
-	// system caches a join or leave line as the room sees it, per
+	// changes are the joins and leaves of a presence event, oldest first;
+	// changeBytes is their names' share of the event's size.
+	changes     []change
+	changeBytes int
+
+	// system caches a presence event's line as the room sees it, per
 	// language: the first writer to render it formats it and the others
 	// share the string, so a join costs one format per language, not one
 	// per member.
@@ -59,7 +63,7 @@ type event struct {
 
 // size is what an event costs in a member's outbox, for the byte cap.
 func (e *event) size() int {
-	return 64 + len(e.from) + len(e.to) + len(e.text)
+	return 64 + len(e.from) + len(e.to) + len(e.text) + e.changeBytes
 }
 
 // newMessage is a room message, measured once for every recipient.

@@ -37,6 +37,9 @@ func startServer(t testing.TB, edit func(*Config)) *testServer {
 	// set them again.
 	cfg.MaxConnsPerAddr = 0
 	cfg.NewConnsPerMinute = 0
+	// Each join and leave told at once, so tests can wait for its line;
+	// presence_test.go tests the default's batching.
+	cfg.AnnounceWindow = 0
 	if edit != nil {
 		edit(&cfg)
 	}

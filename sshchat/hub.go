@@ -29,6 +29,7 @@ type member struct {
 	drop func(leaveReason) bool
 
 	joined      time.Time
+	joinSeq     uint64 // the room's sequence number at its join; set by the hub, then fixed
 	fingerprint string // SHA256 fingerprint of the key that authenticated, or ""
 	client      string // SSH client version string
 }
@@ -49,14 +50,22 @@ type hub struct {
 	// slow collects members whose outbox overflowed during a fan-out;
 	// they are removed once the fan-out is done. Reused to avoid garbage.
 	slow []*member
+
+	// Joins and leaves not yet told to the room (presence.go).
+	window  time.Duration // changes this soon after the last announcement wait
+	pending []change
+	told    time.Time   // when the room was last told of changes
+	timer   *time.Timer // tells the pending changes at the window's end
+	armed   bool        // the timer is set
 }
 
-func newHub() *hub {
-	return &hub{members: make(map[string]*member)}
+// newHub makes a room that tells joins and leaves within window of the
+// last announcement together (0: each at once).
+func newHub(window time.Duration) *hub {
+	return &hub{members: make(map[string]*member), window: window}
 }
 
-// join adds m if its key is free and tells the room, m included (m renders
-// its own join as the welcome).
+// join adds m if its key is free, welcomes it, and tells the room.
 func (h *hub) join(m *member) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -67,7 +76,10 @@ func (h *hub) join(m *member) error {
 		return errNameTaken
 	}
 	h.members[m.key] = m
-	h.publishLocked(&event{kind: evJoin, from: m.name, online: len(h.members)})
+	h.seq++
+	m.joinSeq = h.seq
+	h.deliverLocked(m, &event{kind: evWelcome, seq: h.seq, at: time.Now(), from: m.name, online: len(h.members)})
+	h.announceLocked(change{seq: h.seq, name: m.name, online: len(h.members)})
 	h.dropSlowLocked()
 	return nil
 }
@@ -90,6 +102,7 @@ func (h *hub) say(m *member, text string) {
 	if h.closed || h.members[m.key] != m {
 		return // after shutdown, the notice stays the last line
 	}
+	h.flushLocked()
 	h.publishLocked(ev)
 	h.dropSlowLocked()
 }
@@ -110,6 +123,7 @@ func (h *hub) whisper(m *member, toKey, text string) error {
 	if h.members[m.key] != m {
 		return nil
 	}
+	h.flushLocked()
 	h.seq++
 	ev.seq, ev.at, ev.to = h.seq, time.Now(), to.name
 	h.deliverLocked(m, ev)
@@ -160,8 +174,12 @@ func (h *hub) shutdown() []*member {
 	if h.closed {
 		return nil
 	}
+	h.flushLocked()
 	h.publishLocked(&event{kind: evShutdown})
 	h.closed = true
+	if h.timer != nil {
+		h.timer.Stop()
+	}
 	all := make([]*member, 0, len(h.members))
 	for _, m := range h.members {
 		all = append(all, m)
@@ -191,7 +209,8 @@ func (h *hub) removeLocked(m *member, reason leaveReason) {
 	if h.closed {
 		return
 	}
-	h.publishLocked(&event{kind: evLeave, from: m.name, reason: reason, online: len(h.members)})
+	h.seq++
+	h.announceLocked(change{seq: h.seq, name: m.name, left: true, reason: reason, online: len(h.members)})
 }
 
 // publishLocked stamps ev and hands it to every member.

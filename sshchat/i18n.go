@@ -116,6 +116,15 @@ const (
 	msgRefusedTotal
 	msgRefusedThrottled
 	msgBadKey
+	msgJoinedMany
+	msgLeftQuitMany
+	msgLeftLostMany
+	msgLeftTimeoutMany
+	msgLeftIdleMany
+	msgLeftSlowMany
+	msgLeftErrorMany
+	msgLeftFloodMany
+	msgListAnd
 	numMsgs
 )
 
@@ -178,6 +187,15 @@ var catalogue = [numLangs][numMsgs]string{
 		msgRefusedTotal:     "the server is full; try again later",
 		msgRefusedThrottled: "too many new connections from your address; wait a minute",
 		msgBadKey:           "! Your session's key does not match the key you authenticated with.",
+		msgJoinedMany:       "* %s joined (%d online)",
+		msgLeftQuitMany:     "* %s left (%d online)",
+		msgLeftLostMany:     "* %s lost the connection (%d online)",
+		msgLeftTimeoutMany:  "* %s timed out: no answer from their clients (%d online)",
+		msgLeftIdleMany:     "* %s were disconnected for being idle (%d online)",
+		msgLeftSlowMany:     "* %s were disconnected: too slow to receive messages (%d online)",
+		msgLeftErrorMany:    "* %s were disconnected by a server error (%d online)",
+		msgLeftFloodMany:    "* %s were disconnected for flooding (%d online)",
+		msgListAnd:          " and ",
 	},
 	langPT: {
 		msgWelcome:          "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
@@ -235,6 +253,15 @@ var catalogue = [numLangs][numMsgs]string{
 		msgRefusedTotal:     "o servidor está cheio; tente mais tarde",
 		msgRefusedThrottled: "conexões novas demais a partir do seu endereço; espere um minuto",
 		msgBadKey:           "! A chave da sua sessão não é a chave com que você se autenticou.",
+		msgJoinedMany:       "* %s entraram (%d online)",
+		msgLeftQuitMany:     "* %s saíram (%d online)",
+		msgLeftLostMany:     "* %s perderam a conexão (%d online)",
+		msgLeftTimeoutMany:  "* %s caíram por tempo esgotado: os clientes não responderam (%d online)",
+		msgLeftIdleMany:     "* %s foram desconectados(as) por inatividade (%d online)",
+		msgLeftSlowMany:     "* %s foram desconectados(as): lentos demais para receber as mensagens (%d online)",
+		msgLeftErrorMany:    "* %s foram desconectados(as) por um erro no servidor (%d online)",
+		msgLeftFloodMany:    "* %s foram desconectados(as) por flood (%d online)",
+		msgListAnd:          " e ",
 	},
 }
 

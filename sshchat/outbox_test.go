@@ -39,7 +39,7 @@ func TestPushResults(t *testing.T) {
 
 // After the shutdown notice nothing else is queued: it stays the last line.
 func TestShutdownNoticeIsTheLastEvent(t *testing.T) {
-	h := newHub()
+	h := newHub(0)
 	m := &member{name: "a", key: "a", out: newOutbox(1<<20, func() {}), drop: func(leaveReason) bool { return true }}
 	b := &member{name: "b", key: "b", out: newOutbox(1<<20, func() {}), drop: func(leaveReason) bool { return true }}
 	_ = h.join(m)

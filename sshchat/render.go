@@ -23,6 +23,9 @@ type viewer struct {
 	// typed line is erased and replaced by the room's copy; without a
 	// terminal the client has already shown what was typed.
 	ownMessages bool
+	// joined is the sequence number of the viewer's join: it is told of
+	// the joins and leaves after it, and welcomed instead of the rest.
+	joined uint64
 }
 
 const (
@@ -79,13 +82,10 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 			prefix = sgrPriv + prefix + sgrReset
 		}
 		return v.appendWrapped(dst, prefix, w, ev.text, ev.textWidth)
-	case evJoin:
-		if ev.from == v.name {
-			return v.appendSystem(dst, l.t(msgWelcome, ev.from, ev.online), "")
-		}
-		return v.appendSystem(dst, ev.systemLine(l), sgrDim)
-	case evLeave:
-		return v.appendSystem(dst, ev.systemLine(l), sgrDim)
+	case evWelcome:
+		return v.appendSystem(dst, l.t(msgWelcome, ev.from, ev.online), "")
+	case evPresence:
+		return v.appendSystem(dst, ev.presenceLine(l, v.joined), sgrDim)
 	case evShutdown:
 		return v.appendSystem(dst, l.t(msgShutdown), sgrBold)
 	case evLocal:
@@ -113,38 +113,13 @@ func (v *viewer) appendSender(dst []byte, ev *event, mark bool) []byte {
 	return append(dst, sgrReset+": "...)
 }
 
-// systemLine is the join or leave line others see, in l, formatted by
-// the first viewer that needs it. Two writers may race to format it; both
-// produce the same text, and either copy serves.
-func (ev *event) systemLine(l lang) string {
-	if p := ev.system[l].Load(); p != nil {
-		return *p
-	}
-	var line string
-	if ev.kind == evJoin {
-		line = l.t(msgJoined, ev.from, ev.online)
-	} else {
-		line = l.t(leaveMessages[ev.reason], ev.from, ev.online)
-	}
-	ev.system[l].Store(&line)
-	return line
-}
-
-var leaveMessages = [...]msgID{
-	leaveQuit:     msgLeftQuit,
-	leaveLost:     msgLeftLost,
-	leaveTimeout:  msgLeftTimeout,
-	leaveIdle:     msgLeftIdle,
-	leaveSlow:     msgLeftSlow,
-	leaveError:    msgLeftError,
-	leaveShutdown: msgLeftQuit,
-	leaveFlood:    msgLeftFlood,
-}
-
 // appendSystem appends the server's own text (which may hold several
 // lines), wrapped to the viewer's width with an indent, so it reads as
 // tidily as messages do.
 func (v *viewer) appendSystem(dst []byte, text, color string) []byte {
+	if text == "" {
+		return dst
+	}
 	colored := v.color && color != ""
 	if colored {
 		dst = append(dst, color...)

@@ -21,9 +21,9 @@ func TestRender(t *testing.T) {
 		{"private, receiver", viewer{name: "bob"}, newPrivate("alice", "bob", "psst"), "[private] alice → you: psst\n"},
 		{"private, sender", viewer{name: "alice"}, newPrivate("alice", "bob", "psst"), "[private] you → bob: psst\n"},
 		{"private in Portuguese", viewer{name: "bob", lang: langPT}, newPrivate("alice", "bob", "oi"), "[privado] alice → você: oi\n"},
-		{"join seen by others", viewer{name: "bob"}, &event{kind: evJoin, from: "alice", online: 2}, "* alice joined (2 online)\n"},
-		{"join seen by the joiner is the welcome", viewer{name: "alice"}, &event{kind: evJoin, from: "alice", online: 2}, "Welcome, alice! 2 online. Type /help for commands, /quit to leave.\n"},
-		{"lost connection", viewer{name: "bob"}, &event{kind: evLeave, from: "alice", reason: leaveLost, online: 1}, "* alice lost the connection (1 online)\n"},
+		{"join seen by others", viewer{name: "bob"}, newPresence([]change{{seq: 2, name: "alice", online: 2}}), "* alice joined (2 online)\n"},
+		{"the joiner is welcomed", viewer{name: "alice"}, &event{kind: evWelcome, from: "alice", online: 2}, "Welcome, alice! 2 online. Type /help for commands, /quit to leave.\n"},
+		{"lost connection", viewer{name: "bob"}, newPresence([]change{{seq: 2, name: "alice", left: true, reason: leaveLost, online: 1}}), "* alice lost the connection (1 online)\n"},
 		{"system text wrapped", viewer{name: "bob", width: 20}, &event{kind: evLocal, text: "* one two three four five six"}, "* one two three four\n  five six\n"},
 		{"local lines", viewer{name: "bob"}, &event{kind: evLocal, text: "a\nb"}, "a\nb\n"},
 		{"a mention stands out", viewer{name: "bob", color: true}, newMessage("alice", "", "hi @bob"), sgrBold + "▶ " + sgrReset + "alice" + sgrReset + ": hi @bob\n"},
@@ -55,7 +55,7 @@ func TestRenderFitsWidth(t *testing.T) {
 // A join or leave line is formatted once per language and shared by
 // every viewer of that language; each language still gets its own.
 func TestSystemLinePerLanguage(t *testing.T) {
-	ev := &event{kind: evLeave, from: "alice", reason: leaveLost, online: 3}
+	ev := newPresence([]change{{seq: 1, name: "alice", left: true, reason: leaveLost, online: 3}})
 	want := map[lang]string{
 		langEN: "* alice lost the connection (3 online)\n",
 		langPT: "* alice perdeu a conexão (3 online)\n",

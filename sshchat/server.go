@@ -50,7 +50,7 @@ func New(cfg Config) (*Server, error) {
 	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		hub:      newHub(),
+		hub:      newHub(cfg.AnnounceWindow),
 		now:      cfg.Now,
 		sessions: map[*session]struct{}{},
 		limits: connlimit.New(connlimit.Config{

@@ -501,7 +501,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			s.lastOnce.Do(func() { close(s.writerDone) })
 		}
 	}()
-	v := viewer{name: m.name, color: s.color, ownMessages: s.pty}
+	v := viewer{name: m.name, color: s.color, ownMessages: s.pty, joined: m.joinSeq}
 	var applied uint64
 	var batch []*event
 	var buf []byte
@@ -547,6 +547,9 @@ func (s *session) writer(m *member, log *slog.Logger) {
 		buf = buf[:0]
 		for _, ev := range batch {
 			buf = v.render(buf, ev)
+		}
+		if len(buf) == 0 {
+			continue // nothing for this user (its own join, told to the room)
 		}
 		if err := s.con.write(buf); err != nil {
 			s.end(leaveLost) // the loop's next turn sees the end

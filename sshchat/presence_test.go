@@ -1,0 +1,176 @@
+package sshchat
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// storm sets an announce window no test outlasts: joins and leaves after
+// the first wait until something else is published to the room.
+func storm(c *Config) { c.AnnounceWindow = time.Hour }
+
+// In a storm, the joins of a window are told in one line, before the
+// next message; each joiner is told only of those who came after it.
+func TestJoinsInAStormAreToldTogether(t *testing.T) {
+	srv := startServer(t, storm)
+	alice := join(t, srv, "alice")
+	bob := join(t, srv, "bob")
+	carol := join(t, srv, "carol")
+	dave := join(t, srv, "dave")
+	dave.send("hi")
+	for _, c := range []*client{alice, bob, carol} {
+		c.expect("dave: hi")
+	}
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob, carol and dave joined (4 online)", "dave: hi")
+	wantLines(t, bob, "Welcome, bob! 2 online.", "* carol and dave joined (4 online)", "dave: hi")
+	wantLines(t, carol, "Welcome, carol! 3 online.", "* dave joined (4 online)", "dave: hi")
+
+	// Leaves for one reason share a line too, and a join after them gets
+	// its own: the order of what happened is kept.
+	for _, c := range []*client{bob, carol} {
+		c.send("/quit")
+		if err := c.expectEnd(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+	}
+	eve := join(t, srv, "eve")
+	dave.send("yo")
+	alice.expect("dave: yo")
+	eve.expect("dave: yo")
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob, carol and dave joined (4 online)", "dave: hi",
+		"* bob and carol left (2 online)", "* eve joined (3 online)", "dave: yo")
+	wantLines(t, eve, "Welcome, eve! 3 online.", "dave: yo")
+}
+
+// A private message, like a room message, comes after the announcement
+// of its sender's arrival.
+func TestPrivateMessageFollowsTheJoin(t *testing.T) {
+	srv := startServer(t, storm)
+	alice := join(t, srv, "alice")
+	bob := join(t, srv, "bob")
+	bob.send("/msg alice psst")
+	alice.expect("[private] bob → you: psst")
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "[private] bob → you: psst")
+}
+
+// With nothing else said, a waiting join is told when the window ends.
+func TestWaitingJoinIsToldAtTheWindowsEnd(t *testing.T) {
+	srv := startServer(t, func(c *Config) { c.AnnounceWindow = 200 * time.Millisecond })
+	alice := join(t, srv, "alice")
+	join(t, srv, "bob")
+	alice.expect("* bob joined (2 online)")
+}
+
+// A shutdown tells what is waiting before its notice, the last line.
+func TestShutdownTellsWaitingJoins(t *testing.T) {
+	srv := startServer(t, storm)
+	alice := join(t, srv, "alice")
+	join(t, srv, "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	alice.expect("* bob joined (2 online)")
+	alice.expect("The server is shutting down. Goodbye!")
+}
+
+// wantLines checks everything c has received, by line prefix.
+func wantLines(t *testing.T, c *client, want ...string) {
+	t.Helper()
+	got := c.out.lines()
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = strings.HasPrefix(got[i], want[i])
+	}
+	if !ok {
+		t.Errorf("%s received:\n%s\nwant lines starting:\n%s", c.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// One announcement carries at most maxChanges names; all are told, once,
+// in order.
+func TestAnnouncementsAreBounded(t *testing.T) {
+	h := newHub(time.Hour)
+	fake := func(name string) *member {
+		return &member{name: name, key: name, out: newOutbox(1<<30, func() {}), drop: func(leaveReason) bool { return true }}
+	}
+	watcher := fake("watcher")
+	if err := h.join(watcher); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 2*maxChanges + 20 {
+		m := fake("u" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("0", i/26))
+		if err := h.join(m); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, m.name)
+	}
+	h.shutdown()
+	var told []string
+	for _, ev := range watcher.out.take(nil) {
+		if ev.kind != evPresence {
+			continue
+		}
+		if len(ev.changes) > maxChanges {
+			t.Errorf("an announcement with %d changes", len(ev.changes))
+		}
+		for _, c := range ev.changes {
+			if c.name != watcher.name {
+				told = append(told, c.name)
+			}
+		}
+	}
+	if !slices.Equal(told, want) {
+		t.Errorf("told %d joins, want %d in join order", len(told), len(want))
+	}
+}
+
+func TestFormatChanges(t *testing.T) {
+	cs := []change{
+		{seq: 1, name: "ana", online: 2},
+		{seq: 2, name: "bia", online: 3},
+		{seq: 3, name: "caio", online: 4},
+		{seq: 4, name: "duda", left: true, reason: leaveLost, online: 3},
+		{seq: 5, name: "eli", left: true, reason: leaveQuit, online: 2},
+		{seq: 6, name: "fabi", left: true, reason: leaveQuit, online: 1},
+		{seq: 7, name: "gil", online: 2},
+	}
+	want := map[lang]string{
+		langEN: "* ana, bia and caio joined (4 online)\n* duda lost the connection (3 online)\n* eli and fabi left (1 online)\n* gil joined (2 online)",
+		langPT: "* ana, bia e caio entraram (4 online)\n* duda perdeu a conexão (3 online)\n* eli e fabi saíram (1 online)\n* gil entrou (2 online)",
+	}
+	for l, w := range want {
+		if got := formatChanges(l, cs); got != w {
+			t.Errorf("%v:\ngot  %q\nwant %q", l, got, w)
+		}
+	}
+	// bia joined at seq 2: told of caio onwards, not of ana or herself.
+	ev := newPresence(cs)
+	if got := ev.presenceLine(langEN, 2); !strings.HasPrefix(got, "* caio joined (4 online)\n") {
+		t.Errorf("bia is told %q", got)
+	}
+	if got := ev.presenceLine(langEN, 7); got != "" {
+		t.Errorf("gil, the last, is told %q", got)
+	}
+}
+
+// Every leave reason has its form for several names, in every language.
+func TestEveryAnnouncementHasAPlural(t *testing.T) {
+	for _, id := range append([]msgID{msgJoined}, leaveMessages[:]...) {
+		many, ok := plural[id]
+		if !ok {
+			t.Errorf("message %d has no plural", id)
+			continue
+		}
+		for l := range numLangs {
+			if catalogue[l][many] == "" || strings.Count(catalogue[l][many], "%") != strings.Count(catalogue[l][id], "%") {
+				t.Errorf("%v: plural of %q is %q", l, catalogue[l][id], catalogue[l][many])
+			}
+		}
+	}
+}
