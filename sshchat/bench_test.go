@@ -17,7 +17,7 @@ import (
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			h := newHub(0)
+			h := newHub(0, time.Now)
 			members := make([]*member, n)
 			for i := range members {
 				name := "user" + strconv.Itoa(i)
@@ -59,7 +59,7 @@ func BenchmarkJoinStorm(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				h := newHub(window)
+				h := newHub(window, time.Now)
 				members := make([]*member, n)
 				for j := range members {
 					name := "user" + strconv.Itoa(j)
@@ -75,6 +75,7 @@ func BenchmarkJoinStorm(b *testing.B) {
 				for _, m := range members {
 					queued += len(m.out.queue)
 				}
+				h.shutdown() // stops its timer, which would keep the room alive
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/join")

@@ -1,9 +1,6 @@
 package sshchat
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
 // eventKind says what happened in the room.
 type eventKind uint8
@@ -39,12 +36,11 @@ const (
 type event struct {
 	seq    uint64
 	kind   eventKind
-	at     time.Time // when the hub published it
-	from   string    // display name of the sender, or of the welcomed joiner
-	color  string    // the sender's name colour (an SGR sequence)
-	to     string    // display name of the target of a private message
-	text   string    // sanitised message text, or the local line
-	online int       // members in the room, for a welcome
+	from   string // display name of the sender, or of the welcomed joiner
+	color  string // the sender's name colour (an SGR sequence)
+	to     string // display name of the target of a private message
+	text   string // sanitised message text, or the local line
+	online int    // members in the room, for a welcome
 
 	// Measured once when published, for every recipient's wrapping.
 	fromWidth, textWidth int

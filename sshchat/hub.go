@@ -57,12 +57,13 @@ type hub struct {
 	told    time.Time   // when the room was last told of changes
 	timer   *time.Timer // tells the pending changes at the window's end
 	armed   bool        // the timer is set
+	now     func() time.Time
 }
 
 // newHub makes a room that tells joins and leaves within window of the
-// last announcement together (0: each at once).
-func newHub(window time.Duration) *hub {
-	return &hub{members: make(map[string]*member), window: window}
+// last announcement together (0: each at once). now is its clock.
+func newHub(window time.Duration, now func() time.Time) *hub {
+	return &hub{members: make(map[string]*member), window: window, now: now}
 }
 
 // join adds m if its key is free, welcomes it, and tells the room.
@@ -78,7 +79,7 @@ func (h *hub) join(m *member) error {
 	h.members[m.key] = m
 	h.seq++
 	m.joinSeq = h.seq
-	h.deliverLocked(m, &event{kind: evWelcome, seq: h.seq, at: time.Now(), from: m.name, online: len(h.members)})
+	h.deliverLocked(m, &event{kind: evWelcome, seq: h.seq, from: m.name, online: len(h.members)})
 	h.announceLocked(change{seq: h.seq, name: m.name, online: len(h.members)})
 	h.dropSlowLocked()
 	return nil
@@ -125,7 +126,7 @@ func (h *hub) whisper(m *member, toKey, text string) error {
 	}
 	h.flushLocked()
 	h.seq++
-	ev.seq, ev.at, ev.to = h.seq, time.Now(), to.name
+	ev.seq, ev.to = h.seq, to.name
 	h.deliverLocked(m, ev)
 	if to != m {
 		h.deliverLocked(to, ev)
@@ -145,6 +146,7 @@ func (h *hub) lookup(key string) (*member, bool) {
 // names returns the display names of the members, sorted case-insensitively.
 func (h *hub) names() []string {
 	h.mu.Lock()
+	h.flushLocked() // no one is listed before the room is told they joined
 	names := make([]string, 0, len(h.members))
 	for _, m := range h.members {
 		names = append(names, m.name)
@@ -187,6 +189,18 @@ func (h *hub) shutdown() []*member {
 	return all
 }
 
+// close refuses new joins and stops telling the room anything, without a
+// notice: the server is closing every connection at once.
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	h.pending = nil
+	if h.timer != nil {
+		h.timer.Stop()
+	}
+}
+
 // local queues a line for m alone, outside the room's order.
 func (h *hub) local(m *member, text string) {
 	h.mu.Lock()
@@ -194,7 +208,7 @@ func (h *hub) local(m *member, text string) {
 	if h.closed {
 		return // after shutdown, the notice stays the last line
 	}
-	if m.out.push(&event{kind: evLocal, at: time.Now(), text: text}) == pushFull {
+	if m.out.push(&event{kind: evLocal, text: text}) == pushFull {
 		h.slow = append(h.slow, m)
 		h.dropSlowLocked()
 	}
@@ -217,7 +231,6 @@ func (h *hub) removeLocked(m *member, reason leaveReason) {
 func (h *hub) publishLocked(ev *event) {
 	h.seq++
 	ev.seq = h.seq
-	ev.at = time.Now()
 	for _, m := range h.members {
 		h.deliverLocked(m, ev)
 	}

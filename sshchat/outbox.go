@@ -19,6 +19,7 @@ type outbox struct {
 	bytes   int
 	max     int
 	closed  bool
+	full    bool          // a push was refused: later ones are too, so the user never sees a gap
 	writing bool          // a writer is running or starting
 	ending  bool          // the session is ending: the running writer must not retire
 	woken   bool          // a wake is pending: the writer has not taken since
@@ -47,7 +48,9 @@ func (o *outbox) push(ev *event) pushResult {
 		o.mu.Unlock()
 		return pushClosed
 	}
-	if o.bytes+n > o.max {
+	// The shutdown notice, one per session and the last, always fits.
+	if (o.full || o.bytes+n > o.max) && ev.kind != evShutdown {
+		o.full = true
 		o.mu.Unlock()
 		return pushFull
 	}

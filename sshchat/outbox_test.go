@@ -3,6 +3,7 @@ package sshchat
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A writer must not retire once the session is ending: someone has to do
@@ -22,7 +23,8 @@ func TestWriterCannotRetireWhileEnding(t *testing.T) {
 }
 
 // A push tells a full outbox (a slow member) from a closed one (a member
-// who left), so leaving is never mistaken for being slow.
+// who left), so leaving is never mistaken for being slow. The shutdown
+// notice goes in whatever is queued.
 func TestPushResults(t *testing.T) {
 	o := newOutbox(100, func() {})
 	if r := o.push(&event{text: "ok"}); r != pushed {
@@ -30,6 +32,13 @@ func TestPushResults(t *testing.T) {
 	}
 	if r := o.push(&event{text: strings.Repeat("x", 100)}); r != pushFull {
 		t.Fatalf("over the cap: %d", r)
+	}
+	// Once one is refused, so are the rest: the user would see a gap.
+	if r := o.push(&event{text: "small"}); r != pushFull {
+		t.Fatalf("after a refusal, a push that fits: %d", r)
+	}
+	if r := o.push(&event{kind: evShutdown}); r != pushed {
+		t.Fatalf("the shutdown notice: %d", r)
 	}
 	o.close()
 	if r := o.push(&event{text: "late"}); r != pushClosed {
@@ -39,7 +48,7 @@ func TestPushResults(t *testing.T) {
 
 // After the shutdown notice nothing else is queued: it stays the last line.
 func TestShutdownNoticeIsTheLastEvent(t *testing.T) {
-	h := newHub(0)
+	h := newHub(0, time.Now)
 	m := &member{name: "a", key: "a", out: newOutbox(1<<20, func() {}), drop: func(leaveReason) bool { return true }}
 	b := &member{name: "b", key: "b", out: newOutbox(1<<20, func() {}), drop: func(leaveReason) bool { return true }}
 	_ = h.join(m)

@@ -34,8 +34,7 @@ const maxChanges = 50
 // the other changes of the window.
 func (h *hub) announceLocked(c change) {
 	h.pending = append(h.pending, c)
-	now := time.Now()
-	wait := h.told.Add(h.window).Sub(now)
+	wait := h.told.Add(h.window).Sub(h.now())
 	if wait <= 0 || len(h.pending) >= maxChanges {
 		h.flushLocked()
 		return
@@ -56,27 +55,37 @@ func (h *hub) flushLocked() {
 	if len(h.pending) == 0 {
 		return
 	}
-	ev := newPresence(h.pending)
-	h.publishLocked(ev)
+	h.publishLocked(newPresence(h.pending))
 	h.pending = nil // the event owns them now
-	h.told = ev.at
+	h.told = h.now()
 }
 
-// newPresence is the event telling cs, which it keeps.
+// newPresence is the event telling cs, which it keeps. Its size counts
+// each name and a line per run, as they will be rendered.
 func newPresence(cs []change) *event {
 	n := 0
-	for _, c := range cs {
-		n += len(c.name) + 16
+	for i, c := range cs {
+		n += len(c.name) + 2
+		if i == 0 || c.left != cs[i-1].left || c.reason != cs[i-1].reason {
+			n += 100
+		}
 	}
 	return &event{kind: evPresence, changes: cs, changeBytes: n}
 }
 
-// flushLater is the window's end.
+// flushLater is the window's end. A message may have told the room since
+// the timer was set, opening a new window: what came after waits for its
+// end.
 func (h *hub) flushLater() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.armed = false
-	if h.closed {
+	if h.closed || len(h.pending) == 0 {
+		return
+	}
+	if wait := h.told.Add(h.window).Sub(h.now()); wait > 0 {
+		h.armed = true
+		h.timer.Reset(wait)
 		return
 	}
 	h.flushLocked()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -56,13 +57,45 @@ func TestPrivateMessageFollowsTheJoin(t *testing.T) {
 	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "[private] bob → you: psst")
 }
 
-// With nothing else said, a waiting join is told when the window ends.
-func TestWaitingJoinIsToldAtTheWindowsEnd(t *testing.T) {
-	srv := startServer(t, func(c *Config) { c.AnnounceWindow = 200 * time.Millisecond })
+// With nothing else said, what waits is told when the window ends: the
+// clock stands still until the test moves it, so every change here falls
+// in one window, then the next.
+func TestWaitingChangesAreToldAtTheWindowsEnd(t *testing.T) {
+	clock := &testClock{}
+	clock.ns.Store(time.Now().UnixNano())
+	srv := startServer(t, func(c *Config) {
+		c.AnnounceWindow = 10 * time.Millisecond
+		c.Now = clock.now
+	})
 	alice := join(t, srv, "alice")
-	join(t, srv, "bob")
-	alice.expect("* bob joined (2 online)")
+	bob := join(t, srv, "bob")
+	carol := join(t, srv, "carol")
+	clock.ns.Add(int64(time.Second))
+	alice.expect("* bob and carol joined (3 online)")
+
+	for _, c := range []*client{bob, carol} {
+		c.send("/quit")
+		if err := c.expectEnd(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+	}
+	// Leaving and coming back within a window is told as it happened.
+	dave := join(t, srv, "dave")
+	dave.send("/sair")
+	if err := dave.expectEnd(); err != nil {
+		t.Fatal(err)
+	}
+	join(t, srv, "dave")
+	clock.ns.Add(int64(time.Second))
+	alice.expect("* dave joined (2 online)")
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob and carol joined (3 online)",
+		"* bob and carol left (1 online)", "* dave joined (2 online)", "* dave left (1 online)", "* dave joined (2 online)")
 }
+
+// testClock is a clock that moves only when the test moves it.
+type testClock struct{ ns atomic.Int64 }
+
+func (c *testClock) now() time.Time { return time.Unix(0, c.ns.Load()) }
 
 // A shutdown tells what is waiting before its notice, the last line.
 func TestShutdownTellsWaitingJoins(t *testing.T) {
@@ -94,7 +127,7 @@ func wantLines(t *testing.T, c *client, want ...string) {
 // One announcement carries at most maxChanges names; all are told, once,
 // in order.
 func TestAnnouncementsAreBounded(t *testing.T) {
-	h := newHub(time.Hour)
+	h := newHub(time.Hour, time.Now)
 	fake := func(name string) *member {
 		return &member{name: name, key: name, out: newOutbox(1<<30, func() {}), drop: func(leaveReason) bool { return true }}
 	}

@@ -50,7 +50,7 @@ func New(cfg Config) (*Server, error) {
 	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		hub:      newHub(cfg.AnnounceWindow),
+		hub:      newHub(cfg.AnnounceWindow, cfg.Now),
 		now:      cfg.Now,
 		sessions: map[*session]struct{}{},
 		limits: connlimit.New(connlimit.Config{
@@ -368,6 +368,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 // Close closes the listener and every connection at once, without notice.
 func (srv *Server) Close() error {
 	srv.stopListening()
+	srv.hub.close()
 	return srv.ssh.Close()
 }
 
