@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"errors"
 	"time"
 )
 
@@ -33,10 +34,15 @@ func (s *session) startWatchdog() (stop func()) {
 			s.end(leaveIdle)
 			return
 		}
-		if cfg.KeepAlive > 0 && !s.probe() {
-			s.log.Warn("keepalive unanswered: disconnecting", "timeout", cfg.KeepAliveTimeout)
-			s.end(leaveTimeout)
-			return
+		if cfg.KeepAlive > 0 {
+			switch err := s.probe(); {
+			case errors.Is(err, errNoAnswer):
+				s.log.Warn("keepalive unanswered: disconnecting", "timeout", cfg.KeepAliveTimeout)
+				s.end(leaveTimeout)
+				return
+			case err != nil:
+				return // the connection closed under the probe: the reader says so
+			}
 		}
 		timer.Reset(interval)
 	})
@@ -44,10 +50,13 @@ func (s *session) startWatchdog() (stop func()) {
 	return func() { timer.Stop() }
 }
 
-// probe sends a keepalive request and reports whether the client answered
-// within KeepAliveTimeout. Any answer counts: OpenSSH replies "failure" to
-// a request it does not know, which proves it alive.
-func (s *session) probe() bool {
+var errNoAnswer = errors.New("no answer to a keepalive")
+
+// probe sends a keepalive request and waits up to KeepAliveTimeout for the
+// answer: errNoAnswer when none came, another error when the connection
+// failed first. Any answer counts: OpenSSH replies "failure" to a request
+// it does not know, which proves it alive.
+func (s *session) probe() error {
 	cfg := &s.srv.cfg
 	fired := make(chan struct{})
 	t := time.AfterFunc(cfg.KeepAliveTimeout, func() {
@@ -59,7 +68,7 @@ func (s *session) probe() bool {
 	_, _, err := s.conn.SendRequest("keepalive@openssh.com", true, nil)
 	if !t.Stop() {
 		<-fired
-		return false
+		return errNoAnswer
 	}
-	return err == nil
+	return err
 }

@@ -52,14 +52,42 @@ func TestUnansweredKeepalivesTimeOut(t *testing.T) {
 	alice.expect("* 1 online: alice")
 }
 
+// A connection that closes while a keepalive awaits its answer was lost,
+// not timed out: the room is told so, whichever notices first.
+func TestConnectionLostDuringKeepalive(t *testing.T) {
+	srv := startServer(t, func(c *Config) {
+		c.KeepAlive = 50 * time.Millisecond
+		c.KeepAliveTimeout = time.Hour
+	})
+	alice := join(t, srv, "alice")
+	var fc *freezableConn
+	bob := connect(t, srv.addr, "bob", clientOpts{dial: func() (net.Conn, error) {
+		c, err := net.Dial("tcp", srv.addr)
+		fc = &freezableConn{Conn: c, thaw: make(chan struct{}), heard: make(chan struct{})}
+		return fc, err
+	}})
+	bob.expect("Welcome, bob!")
+	alice.expect("bob joined")
+	fc.freeze()
+	select { // the keepalive reached bob, who will never answer it
+	case <-fc.heard:
+	case <-time.After(waitFor):
+		t.Fatal("no keepalive sent")
+	}
+	_ = fc.Close()
+	alice.expect("* bob lost the connection (1 online)")
+}
+
 // freezableConn stops a client's transport dead: reads block, writes
 // vanish, as when the peer's machine is gone.
 type freezableConn struct {
 	net.Conn
-	once sync.Once
-	mu   sync.Mutex
-	cold bool
-	thaw chan struct{} // closed when the conn is closed
+	once      sync.Once
+	mu        sync.Mutex
+	cold      bool
+	thaw      chan struct{} // closed when the conn is closed
+	heard     chan struct{} // if set, closed when bytes arrive while frozen
+	heardOnce sync.Once
 }
 
 func (f *freezableConn) freeze() {
@@ -77,6 +105,9 @@ func (f *freezableConn) frozen() bool {
 func (f *freezableConn) Read(p []byte) (int, error) {
 	n, err := f.Conn.Read(p)
 	if f.frozen() {
+		if f.heard != nil && n > 0 {
+			f.heardOnce.Do(func() { close(f.heard) })
+		}
 		<-f.thaw
 		return 0, net.ErrClosed
 	}
