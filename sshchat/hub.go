@@ -117,6 +117,7 @@ func (h *hub) whisper(m *member, toKey, text string) error {
 	if h.closed {
 		return nil
 	}
+	h.tellPendingLocked() // a pending leave is told before "no such user"
 	to, ok := h.members[toKey]
 	if !ok {
 		return errNoSuchUser
@@ -124,7 +125,6 @@ func (h *hub) whisper(m *member, toKey, text string) error {
 	if h.members[m.key] != m {
 		return nil
 	}
-	h.flushLocked()
 	h.seq++
 	ev.seq, ev.to = h.seq, to.name
 	h.deliverLocked(m, ev)
@@ -135,23 +135,48 @@ func (h *hub) whisper(m *member, toKey, text string) error {
 	return nil
 }
 
-// lookup returns the member with the given key.
+// lookup returns the member with the given key, after telling the room
+// what is pending: a user's answer about a name (found or not) never comes
+// before the join or leave it depends on.
 func (h *hub) lookup(key string) (*member, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.tellPendingLocked()
 	m, ok := h.members[key]
 	return m, ok
 }
 
-// names returns the display names of the members, sorted case-insensitively.
+// names returns the display names of the members, sorted
+// case-insensitively, after telling the room what is pending, so no one
+// is listed before the room is told they joined.
 func (h *hub) names() []string {
 	h.mu.Lock()
-	h.flushLocked() // no one is listed before the room is told they joined
+	h.tellPendingLocked()
+	names := h.namesLocked()
+	h.mu.Unlock()
+	return sortNames(names)
+}
+
+// completions is names for Tab completion, without telling what is
+// pending: a key press, which no message budget limits, must not force a
+// storm's joins out one at a time. Whatever the completed line does next
+// (a private message) tells them first.
+func (h *hub) completions() []string {
+	h.mu.Lock()
+	names := h.namesLocked()
+	h.mu.Unlock()
+	return sortNames(names)
+}
+
+func (h *hub) namesLocked() []string {
 	names := make([]string, 0, len(h.members))
 	for _, m := range h.members {
 		names = append(names, m.name)
 	}
-	h.mu.Unlock()
+	return names
+}
+
+func sortNames(names []string) []string {
 	slices.SortFunc(names, func(a, b string) int {
 		if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
 			return c
@@ -240,6 +265,13 @@ func (h *hub) deliverLocked(m *member, ev *event) {
 	if m.out.push(ev) == pushFull {
 		h.slow = append(h.slow, m)
 	}
+}
+
+// tellPendingLocked tells the room the changes waiting for the window's
+// end, and drops whoever that overflowed.
+func (h *hub) tellPendingLocked() {
+	h.flushLocked()
+	h.dropSlowLocked()
 }
 
 // dropSlowLocked removes the members whose outbox overflowed, telling the

@@ -57,6 +57,33 @@ func TestPrivateMessageFollowsTheJoin(t *testing.T) {
 	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "[private] bob → you: psst")
 }
 
+// An answer about a name comes after the announcements it depends on:
+// /whois does not describe a user the room has not been told of, and a
+// private message to one who left says "no such user" only after the
+// room is told they left. Tab completion, which no budget limits, tells
+// nothing early.
+func TestAnswersAboutANameFollowItsAnnouncements(t *testing.T) {
+	srv := startServer(t, storm)
+	alice := join(t, srv, "alice")
+	join(t, srv, "bob")
+	alice.send("/whois bob")
+	alice.expect("* bob: key")
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key")
+
+	carol := join(t, srv, "carol")
+	if got := srv.hub.completions(); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
+		t.Fatalf("completions = %q", got)
+	}
+	carol.send("/quit")
+	if err := carol.expectEnd(); err != nil {
+		t.Fatal(err)
+	}
+	alice.send("/msg carol hi")
+	alice.expect("! No user named carol")
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key",
+		"* carol joined (3 online)", "* carol left (2 online)", "! No user named carol")
+}
+
 // With nothing else said, what waits is told when the window ends: the
 // clock stands still until the test moves it, so every change here falls
 // in one window, then the next.

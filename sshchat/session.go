@@ -288,7 +288,7 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 		s.con.setPrompt(s.prompt())
 		if pc, ok := s.con.(*ptyConsole); ok {
 			pc.complete = func(line string, pos int, key rune) (string, int, bool) {
-				return completeName(s.srv.hub.names, line, pos, key)
+				return completeName(s.srv.hub.completions, line, pos, key)
 			}
 		}
 		return "", false
