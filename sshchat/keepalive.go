@@ -35,10 +35,9 @@ func (s *session) startWatchdog() (stop func()) {
 			return
 		}
 		if cfg.KeepAlive > 0 {
-			switch err := s.probe(); {
+			switch err := s.probe(leaveTimeout); {
 			case errors.Is(err, errNoAnswer):
 				s.log.Warn("keepalive unanswered: disconnecting", "timeout", cfg.KeepAliveTimeout)
-				s.end(leaveTimeout)
 				return
 			case err != nil:
 				return // the connection closed under the probe: the reader says so
@@ -56,14 +55,18 @@ var errNoAnswer = errors.New("no answer to a keepalive")
 // answer: errNoAnswer when none came, another error when the connection
 // failed first. Any answer counts: OpenSSH replies "failure" to a request
 // it does not know, which proves it alive.
-func (s *session) probe() error {
+//
+// Without an answer the session ends for reason, which closes the
+// connection and so unblocks SendRequest. The reason is settled before
+// the close: the reader, failing on the closed connection, must not get
+// its own reason in first.
+func (s *session) probe(reason leaveReason) error {
 	cfg := &s.srv.cfg
 	fired := make(chan struct{})
 	t := time.AfterFunc(cfg.KeepAliveTimeout, func() {
 		close(fired)
-		// The reply may never come; closing the connection unblocks
-		// SendRequest so this goroutine ends.
-		_ = s.conn.Close()
+		s.end(reason)
+		_ = s.conn.Close() // if the session had already ended otherwise
 	})
 	_, _, err := s.conn.SendRequest("keepalive@openssh.com", true, nil)
 	if !t.Stop() {

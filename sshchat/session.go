@@ -394,7 +394,7 @@ func (s *session) inputEnded(err error) leaveReason {
 		return s.reason // already ended for another reason (kicked, shutdown)
 	default:
 	}
-	if s.probe() == nil {
+	if s.probe(leaveLost) == nil {
 		return leaveQuit
 	}
 	s.log.Warn("read failed: connection lost", "err", rerr)
