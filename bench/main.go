@@ -1,0 +1,198 @@
+// Command bench compares sshchat with floor, the least an SSH chat server
+// can do, under the same load from chatbench (both in ../shared/tools).
+// Each run starts one server, loads it, stops it, then the other, so the
+// two share the machine's state; the ratios of each run are sshchat ÷
+// floor, and the summary is their median, as single runs on a shared
+// machine are noisy.
+//
+// It must run alone in a private network namespace: bench/run sets that
+// up and builds the three binaries.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+)
+
+// server is one server under test: how to start it and where it listens.
+type server struct {
+	name string
+	addr string
+	argv []string
+}
+
+// metrics are the chatbench figures compared, in the order printed.
+var metrics = []string{
+	"lat_p50_ms", "lat_p99_ms", "lat_max_ms", "loss_pct",
+	"server_cpu_us_per_delivery", "rss_per_user_kb", "connect_p99_ms", "connect_failed",
+}
+
+func main() {
+	bin := flag.String("bin", "bin", "folder holding sshchat, floor and chatbench")
+	runs := flag.Int("runs", 3, "runs of each server")
+	timeout := flag.Duration("timeout", 30*time.Minute, "longest a single chatbench run may take")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: bench [-runs N] [-bin DIR] -- CHATBENCH-FLAGS (e.g. -n 500 -senders 20 -msgs 5)")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	load := flag.Args()
+
+	servers := []server{
+		{"floor", "127.0.0.1:2399", []string{*bin + "/floor", "-addr", "127.0.0.1:2399"}},
+		// Every chatbench user comes from 127.0.0.1: the per-address
+		// limits are lifted, as they would be for no real crowd.
+		{"sshchat", "127.0.0.1:2222", []string{*bin + "/sshchat", "-addr", "127.0.0.1:2222",
+			"-max-conns-per-addr", "0", "-new-conns-per-minute", "0", "-max-conns", "0"}},
+	}
+	results := make(map[string][]map[string]float64)
+	for run := 1; run <= *runs; run++ {
+		for _, s := range servers {
+			r, err := measure(s, *bin+"/chatbench", load, *timeout)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "run %d, %s: %v\n", run, s.name, err)
+				os.Exit(1)
+			}
+			results[s.name] = append(results[s.name], r)
+			fmt.Printf("run %d %-8s %s\n", run, s.name, format(r))
+		}
+	}
+	summarize(results["floor"], results["sshchat"])
+}
+
+// measure starts s, runs chatbench against it and returns the figures of
+// chatbench's last line.
+func measure(s server, chatbench string, load []string, timeout time.Duration) (map[string]float64, error) {
+	srv := exec.Command(s.argv[0], s.argv[1:]...)
+	var logs bytes.Buffer
+	srv.Stderr = &logs
+	if err := srv.Start(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		_ = srv.Process.Kill()
+		_ = srv.Wait()
+	}()
+	if err := awaitListening(s.addr, 10*time.Second); err != nil {
+		return nil, fmt.Errorf("%w; server said: %s", err, logs.String())
+	}
+	args := append([]string{"-addr", s.addr, "-pid", fmt.Sprint(srv.Process.Pid)}, load...)
+	cb := exec.Command(chatbench, args...)
+	cb.Stderr = os.Stderr
+	cb.WaitDelay = time.Second
+	out, err := runWithin(cb, timeout)
+	if err != nil {
+		return nil, fmt.Errorf("chatbench: %w", err)
+	}
+	return lastJSON(out)
+}
+
+func awaitListening(addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			return c.Close()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not listening on %s after %s", addr, within)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a port that is not up yet
+	}
+}
+
+func runWithin(cmd *exec.Cmd, timeout time.Duration) ([]byte, error) {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	t := time.AfterFunc(timeout, func() { _ = cmd.Process.Kill() })
+	defer t.Stop()
+	if err := cmd.Wait(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// lastJSON decodes the last line of chatbench's output that is a JSON
+// object, keeping its numbers.
+func lastJSON(out []byte) (map[string]float64, error) {
+	var last string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, "{") {
+			last = l
+		}
+	}
+	if last == "" {
+		return nil, fmt.Errorf("no JSON line in chatbench's output:\n%s", out)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(last), &raw); err != nil {
+		return nil, err
+	}
+	r := make(map[string]float64)
+	for k, v := range raw {
+		if f, ok := v.(float64); ok {
+			r[k] = f
+		}
+	}
+	return r, nil
+}
+
+func format(r map[string]float64) string {
+	var b strings.Builder
+	for _, m := range metrics {
+		if v, ok := r[m]; ok {
+			fmt.Fprintf(&b, " %s=%.4g", m, v)
+		}
+	}
+	return b.String()
+}
+
+// summarize prints each metric's median for both servers and the median
+// of the per-run ratios.
+func summarize(floor, ours []map[string]float64) {
+	fmt.Printf("\n%-28s %10s %10s %8s\n", "median of "+fmt.Sprint(len(ours))+" runs", "floor", "sshchat", "ratio")
+	for _, m := range metrics {
+		var f, o, ratios []float64
+		for i := range ours {
+			fv, okf := floor[i][m]
+			ov, oko := ours[i][m]
+			if !okf || !oko {
+				continue
+			}
+			f, o = append(f, fv), append(o, ov)
+			if fv > 0 {
+				ratios = append(ratios, ov/fv)
+			}
+		}
+		if len(f) == 0 {
+			continue
+		}
+		ratio := "-"
+		if len(ratios) > 0 {
+			ratio = fmt.Sprintf("%.2f", median(ratios))
+		}
+		fmt.Printf("%-28s %10.4g %10.4g %8s\n", m, median(f), median(o), ratio)
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
