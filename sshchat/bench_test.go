@@ -21,7 +21,7 @@ func BenchmarkFanOut(b *testing.B) {
 			members := make([]*member, n)
 			for i := range members {
 				name := "user" + strconv.Itoa(i)
-				members[i] = &member{name: name, key: name, out: newOutbox(1<<40, func() {}), drop: func(leaveReason) bool { return true }}
+				members[i] = bareMember(name, 1<<40)
 				if err := h.join(members[i]); err != nil {
 					b.Fatal(err)
 				}
@@ -63,7 +63,7 @@ func BenchmarkJoinStorm(b *testing.B) {
 				members := make([]*member, n)
 				for j := range members {
 					name := "user" + strconv.Itoa(j)
-					members[j] = &member{name: name, key: name, out: newOutbox(1<<40, func() {}), drop: func(leaveReason) bool { return true }}
+					members[j] = bareMember(name, 1<<40)
 				}
 				b.StartTimer()
 				for _, m := range members {

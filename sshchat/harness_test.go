@@ -331,3 +331,10 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 		}
 	}
 }
+
+// bareMember is a member with no session behind it, for tests that drive
+// the hub directly: its outbox holds up to outboxBytes and no writer ever
+// takes from it, and the hub may always drop it.
+func bareMember(name string, outboxBytes int) *member {
+	return &member{name: name, key: name, out: newOutbox(outboxBytes, func() {}), drop: func(leaveReason) bool { return true }}
+}

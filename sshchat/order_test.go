@@ -82,7 +82,7 @@ func (r *roomModel) step(b byte) {
 		if m != nil {
 			return
 		}
-		m = &member{name: name, key: name, out: newOutbox(1<<30, func() {}), drop: func(leaveReason) bool { return true }}
+		m = bareMember(name, 1<<30)
 		before := make([]string, 0, len(r.present))
 		for n := range r.present {
 			before = append(before, n)
@@ -209,8 +209,9 @@ func (r *roomModel) check(t *testing.T, w *watched) {
 	}
 	// What happened while it was there, and what it was told of it.
 	var want []change
+	left := leftAt(r.changes, m)
 	for _, c := range r.changes {
-		if c.seq > m.joinSeq && (r.present[m.name] == m || c.seq < leftAt(r.changes, m)) {
+		if c.seq > m.joinSeq && c.seq < left {
 			want = append(want, c)
 		}
 	}
@@ -225,7 +226,8 @@ func (r *roomModel) check(t *testing.T, w *watched) {
 	}
 }
 
-// leftAt is the sequence number of m's leave.
+// leftAt is the sequence number of m's leave, or the largest one while
+// m is still there.
 func leftAt(changes []change, m *member) uint64 {
 	for _, c := range changes {
 		if c.left && c.name == m.name && c.seq > m.joinSeq {

@@ -49,8 +49,8 @@ func TestPushResults(t *testing.T) {
 // After the shutdown notice nothing else is queued: it stays the last line.
 func TestShutdownNoticeIsTheLastEvent(t *testing.T) {
 	h := newHub(0, time.Now)
-	m := &member{name: "a", key: "a", out: newOutbox(1<<20, func() {}), drop: func(leaveReason) bool { return true }}
-	b := &member{name: "b", key: "b", out: newOutbox(1<<20, func() {}), drop: func(leaveReason) bool { return true }}
+	m := bareMember("a", 1<<20)
+	b := bareMember("b", 1<<20)
 	_ = h.join(m)
 	_ = h.join(b)
 	h.shutdown()

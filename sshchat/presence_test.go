@@ -155,16 +155,13 @@ func wantLines(t *testing.T, c *client, want ...string) {
 // in order.
 func TestAnnouncementsAreBounded(t *testing.T) {
 	h := newHub(time.Hour, time.Now)
-	fake := func(name string) *member {
-		return &member{name: name, key: name, out: newOutbox(1<<30, func() {}), drop: func(leaveReason) bool { return true }}
-	}
-	watcher := fake("watcher")
+	watcher := bareMember("watcher", 1<<30)
 	if err := h.join(watcher); err != nil {
 		t.Fatal(err)
 	}
 	var want []string
 	for i := range 2*maxChanges + 20 {
-		m := fake("u" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("0", i/26))
+		m := bareMember("u"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+strings.Repeat("0", i/26), 1<<30)
 		if err := h.join(m); err != nil {
 			t.Fatal(err)
 		}
