@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -12,12 +13,12 @@ import (
 	"time"
 )
 
-// BenchmarkFanOut measures the hub's cost per delivery: one message to a
+// BenchmarkFanOut measures the room's cost per delivery: one message to a
 // room of n members is n pushes of a shared pointer.
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			h := newHub(0, time.Now)
+			h := newTestRoom(0, time.Now)
 			members := make([]*member, n)
 			for i := range members {
 				name := "user" + strconv.Itoa(i)
@@ -36,7 +37,7 @@ func BenchmarkFanOut(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				h.say(sender, "hello, room")
+				h.say(context.Background(), sender, "hello, room")
 				if i%256 == 255 {
 					b.StopTimer()
 					drain()
@@ -59,7 +60,7 @@ func BenchmarkJoinStorm(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				h := newHub(window, time.Now)
+				h := newTestRoom(window, time.Now)
 				members := make([]*member, n)
 				for j := range members {
 					name := "user" + strconv.Itoa(j)

@@ -138,7 +138,7 @@ func (s *session) cmdHelp(string) bool {
 
 func (s *session) cmdWho(string) bool {
 	l := s.language()
-	names := s.srv.hub.names()
+	names := s.srv.lobby.memberNames()
 	shown := names
 	if len(shown) > maxWhoNames {
 		shown = shown[:maxWhoNames]
@@ -190,7 +190,7 @@ func (s *session) cmdWhois(arg string) bool {
 		return false
 	}
 	key, ok := s.lookupName(name)
-	m, found := s.srv.hub.lookup(key)
+	m, found := s.srv.lobby.lookup(key)
 	if !ok || !found {
 		shown, _ := sanitize(name, 40)
 		s.reply(l.t(msgNoSuchUser, shown))

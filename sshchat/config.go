@@ -2,9 +2,12 @@ package sshchat
 
 import (
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
 )
 
 // Config is everything that can be set about a server. Every limit has a
@@ -34,6 +37,9 @@ type Config struct {
 	MaxPasteLines     int     // lines one bracketed paste may have
 	FloodStrikes      int     // lines refused in a row before a flooder is disconnected
 
+	StoreTimeout time.Duration // how long a message may wait for the log to take it
+	Log          chatlog.Log   // the rooms' log; nil: in memory, lost on restart
+
 	Logger *slog.Logger     // nil: slog.Default()
 	Now    func() time.Time // nil: time.Now; injectable for tests
 }
@@ -55,6 +61,7 @@ func DefaultConfig() Config {
 		MaxMessageLen:    1000,
 		OutboxBytes:      256 << 10,
 		AnnounceWindow:   time.Second,
+		StoreTimeout:     2 * time.Second,
 
 		MaxConnsPerAddr:   10,
 		MaxConns:          10000,
@@ -83,17 +90,68 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "disconnect users who type nothing for this long (0 disables)")
 	fs.IntVar(&c.MaxMessageLen, "max-message", c.MaxMessageLen, "maximum characters in one message")
 	fs.IntVar(&c.OutboxBytes, "outbox", c.OutboxBytes, "bytes of output queued for a user before they are disconnected as too slow")
-	fs.DurationVar(&c.AnnounceWindow, "announce-window", c.AnnounceWindow, "joins and leaves this soon after the last announcement wait and are told together, one line per kind (0: each at once)")
+	fs.DurationVar(&c.AnnounceWindow, "announce-window", c.AnnounceWindow, "joins and leaves this soon after the last announcement wait and are told together, one line per kind (0: off, each at once)")
 	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "concurrent connections from one address, an IPv6 /64 counting as one (0: no limit)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "concurrent connections in all (0: no limit)")
 	fs.IntVar(&c.NewConnsPerMinute, "new-conns-per-minute", c.NewConnsPerMinute, "new connections one address may open per minute (0: no limit)")
-	fs.Float64Var(&c.MsgRate, "rate", c.MsgRate, "lines per second one user may send, steadily")
+	fs.Float64Var(&c.MsgRate, "rate", c.MsgRate, "lines per second one user may send, steadily (0: no limit)")
 	fs.IntVar(&c.MsgBurst, "burst", c.MsgBurst, "lines one user may send at once before the rate applies")
-	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines one paste may have (ten pasted lines cost one message)")
-	fs.IntVar(&c.FloodStrikes, "flood-strikes", c.FloodStrikes, "lines refused in a row before a flooder is disconnected")
+	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines one paste may have; ten pasted lines cost one message (0: no limit)")
+	fs.IntVar(&c.FloodStrikes, "flood-strikes", c.FloodStrikes, "lines refused in a row before a flooder is disconnected (0: never)")
+	fs.DurationVar(&c.StoreTimeout, "store-timeout", c.StoreTimeout, "how long a message may wait for the history store before its sender is told it was not sent")
 }
 
-// normalise fills what was left zero and keeps values in their range.
+// validate refuses settings that cannot work. One rule for every flag:
+// a limit whose help says "0: off" is turned off by 0; every other
+// setting must be positive, and 0 or less stops the server at start
+// rather than being silently replaced.
+func (c *Config) validate() error {
+	positive := []struct {
+		flag string
+		ok   bool
+	}{
+		{"handshake-timeout", c.HandshakeTimeout > 0},
+		{"login-timeout", c.LoginTimeout > 0},
+		{"login-tries", c.LoginTries > 0},
+		{"keepalive-timeout", c.KeepAliveTimeout > 0 || c.KeepAlive == 0},
+		{"max-message", c.MaxMessageLen > 0 && c.MaxMessageLen <= maxMessageLimit},
+		{"outbox", c.OutboxBytes > 0},
+		{"burst", c.MsgBurst > 0 || c.MsgRate == 0},
+		{"store-timeout", c.StoreTimeout > 0},
+	}
+	for _, p := range positive {
+		if !p.ok {
+			return fmt.Errorf("-%s must be positive (and -max-message at most %d)", p.flag, maxMessageLimit)
+		}
+	}
+	off := []struct {
+		flag string
+		ok   bool
+	}{
+		{"keepalive", c.KeepAlive >= 0},
+		{"idle-timeout", c.IdleTimeout >= 0},
+		{"announce-window", c.AnnounceWindow >= 0},
+		{"max-conns-per-addr", c.MaxConnsPerAddr >= 0},
+		{"max-conns", c.MaxConns >= 0},
+		{"new-conns-per-minute", c.NewConnsPerMinute >= 0},
+		{"rate", c.MsgRate >= 0},
+		{"paste-lines", c.MaxPasteLines >= 0},
+		{"flood-strikes", c.FloodStrikes >= 0},
+	}
+	for _, p := range off {
+		if !p.ok {
+			return fmt.Errorf("-%s cannot be negative (0 turns it off)", p.flag)
+		}
+	}
+	return nil
+}
+
+// maxMessageLimit is the longest message one may allow: x/term drops
+// keystrokes past 4096 runes without a word, and staying under it means
+// an over-long line is always noticed and refused.
+const maxMessageLimit = 4000
+
+// normalise fills what a caller of New may leave unset and no flag sets.
 func (c *Config) normalise() {
 	d := DefaultConfig()
 	if c.Addr == "" {
@@ -102,33 +160,13 @@ func (c *Config) normalise() {
 	if c.KeyDir == "" {
 		c.KeyDir = d.KeyDir
 	}
-	orDefault(&c.HandshakeTimeout, d.HandshakeTimeout)
-	orDefault(&c.LoginTimeout, d.LoginTimeout)
-	orDefault(&c.LoginTries, d.LoginTries)
-	orDefault(&c.KeepAliveTimeout, d.KeepAliveTimeout)
-	orDefault(&c.FlushTimeout, d.FlushTimeout)
-	orDefault(&c.MaxMessageLen, d.MaxMessageLen)
-	// x/term drops keystrokes past 4096 runes without a word; staying
-	// under it means an over-long line is always noticed and refused.
-	c.MaxMessageLen = min(c.MaxMessageLen, 4000)
-	orDefault(&c.OutboxBytes, d.OutboxBytes)
-	c.AnnounceWindow = max(c.AnnounceWindow, 0)
-	orDefault(&c.MsgRate, d.MsgRate)
-	orDefault(&c.MsgBurst, d.MsgBurst)
-	orDefault(&c.MaxPasteLines, d.MaxPasteLines)
-	orDefault(&c.FloodStrikes, d.FloodStrikes)
+	if c.FlushTimeout <= 0 {
+		c.FlushTimeout = d.FlushTimeout
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-}
-
-// orDefault sets *v to d when *v is zero or negative: the settings where
-// 0 cannot mean "off".
-func orDefault[T int | float64 | time.Duration](v *T, d T) {
-	if *v <= 0 {
-		*v = d
 	}
 }

@@ -92,7 +92,7 @@ type ptyConsole struct {
 func newPTYConsole(ch io.ReadWriter, clock *inputClock, win *atomic.Uint64) *ptyConsole {
 	c := &ptyConsole{ch: ch, clock: clock, win: win, lineDone: true}
 	c.t = term.NewTerminal(ptyIO{c}, "")
-	c.t.History = &lineHistory{}
+	c.t.History = &editHistory{}
 	c.screen.Lock() // the reader goroutine, which creates the console, holds it
 	c.syncSize()
 	// Pasted lines come marked, so a paste counts as one message against

@@ -1,6 +1,9 @@
 package sshchat
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // eventKind says what happened in the room.
 type eventKind uint8
@@ -14,33 +17,21 @@ const (
 	evLocal                     // a line for one user only (command output, errors), already in that user's language
 )
 
-// leaveReason says how a user left; the room is told it when the user did
-// not leave by choice.
-type leaveReason uint8
-
-const (
-	leaveQuit     leaveReason = iota // /sair, /quit, Ctrl-D, end of input
-	leaveLost                        // reading from the connection failed
-	leaveTimeout                     // keepalives went unanswered
-	leaveIdle                        // no input for longer than the idle limit
-	leaveSlow                        // output backlog over the outbox cap
-	leaveError                       // the server failed while handling this user
-	leaveShutdown                    // the server is shutting down
-	leaveFlood                       // kept sending while over the message budget
-)
-
-// event is what flows through the hub: structured data, never terminal
+// event is what flows through a room: structured data, never terminal
 // bytes. Each session renders it for its own user (language, colour,
 // width). An event is shared by every recipient and must not be modified
 // once published.
 type event struct {
-	seq    uint64
+	seq    uint64 // the room's order
 	kind   eventKind
 	from   string // display name of the sender, or of the welcomed joiner
 	color  string // the sender's name colour (an SGR sequence)
 	to     string // display name of the target of a private message
 	text   string // sanitised message text, or the local line
 	online int    // members in the room, for a welcome
+
+	logSeq uint64    // a message's place in the room's log
+	at     time.Time // when the log took a message
 
 	// Measured once when published, for every recipient's wrapping.
 	fromWidth, textWidth int

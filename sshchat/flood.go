@@ -39,9 +39,15 @@ const (
 	floodDisconnect                // refused too often in a row
 )
 
+// newFloodGate: perSecond 0 lets every line through, maxPaste 0 caps no
+// paste, maxStrikes 0 never disconnects.
 func newFloodGate(perSecond float64, burst, maxPaste, maxStrikes int) *floodGate {
+	limit := rate.Limit(perSecond)
+	if perSecond == 0 {
+		limit = rate.Inf
+	}
 	return &floodGate{
-		bucket:     rate.NewLimiter(rate.Limit(perSecond), burst),
+		bucket:     rate.NewLimiter(limit, burst),
 		maxPaste:   maxPaste,
 		maxStrikes: maxStrikes,
 	}
@@ -52,7 +58,7 @@ func newFloodGate(perSecond float64, burst, maxPaste, maxStrikes int) *floodGate
 func (f *floodGate) admit(now time.Time, pasted bool) floodVerdict {
 	if pasted && f.pasteRun > 0 {
 		f.pasteRun++
-		if f.pasteRun > f.maxPaste {
+		if f.maxPaste > 0 && f.pasteRun > f.maxPaste {
 			if f.pasteRun == f.maxPaste+1 {
 				return floodPasteCapped
 			}
@@ -77,7 +83,7 @@ func (f *floodGate) admit(now time.Time, pasted bool) floodVerdict {
 func (f *floodGate) refuse() floodVerdict {
 	f.strikes++
 	switch {
-	case f.strikes >= f.maxStrikes:
+	case f.maxStrikes > 0 && f.strikes >= f.maxStrikes:
 		return floodDisconnect
 	case f.strikes == 1:
 		return floodRefuseNotify

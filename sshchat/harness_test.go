@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sshchat/sshchat/sshchat/chatlog"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -332,9 +333,18 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// newTestRoom is a lobby on an in-memory log, following it as a server
+// does, for tests that drive a room directly.
+func newTestRoom(window time.Duration, now func() time.Time) *room {
+	log := chatlog.NewMemory(0, now)
+	r := newRoom(lobbyName, log, newRegistry(), window, now)
+	_, _ = log.Follow(r.deliver)
+	return r
+}
+
 // bareMember is a member with no session behind it, for tests that drive
-// the hub directly: its outbox holds up to outboxBytes and no writer ever
-// takes from it, and the hub may always drop it.
+// the room directly: its outbox holds up to outboxBytes and no writer ever
+// takes from it, and the room may always drop it.
 func bareMember(name string, outboxBytes int) *member {
 	return &member{name: name, key: name, out: newOutbox(outboxBytes, func() {}), drop: func(leaveReason) bool { return true }}
 }

@@ -125,6 +125,7 @@ const (
 	msgLeftErrorMany
 	msgLeftFloodMany
 	msgListAnd
+	msgNotSent
 	numMsgs
 )
 
@@ -165,7 +166,7 @@ var catalogue = [numLangs][numMsgs]string{
 		msgNameAgainPlain:   "  Send another name on a line of its own.",
 		msgLoginTries:       "! Too many tries. Goodbye.",
 		msgLoginTimeout:     "! No name chosen in time. Goodbye.",
-		msgNoCommands:       "sshchat is an interactive chat and runs no commands; connect without one: ssh -p PORT name@host",
+		msgNoCommands:       "sshchat is an interactive chat and runs no commands; connect without one: %s",
 		msgIdleBye:          "! Disconnected: no input for %s.",
 		msgPrivateSelf:      "! That is you; a private message needs someone else.",
 		msgCmdHelp:          "show this help",
@@ -196,6 +197,7 @@ var catalogue = [numLangs][numMsgs]string{
 		msgLeftErrorMany:    "* %s were disconnected by a server error (%d online)",
 		msgLeftFloodMany:    "* %s were disconnected for flooding (%d online)",
 		msgListAnd:          " and ",
+		msgNotSent:          "! Not sent: the history store is not answering. Try again in a moment.",
 	},
 	langPT: {
 		msgWelcome:          "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
@@ -231,7 +233,7 @@ var catalogue = [numLangs][numMsgs]string{
 		msgNameAgainPlain:   "  Envie outro nome numa linha sozinho.",
 		msgLoginTries:       "! Tentativas demais. Até logo.",
 		msgLoginTimeout:     "! Nenhum nome escolhido a tempo. Até logo.",
-		msgNoCommands:       "sshchat é um chat interativo e não executa comandos; conecte sem comando: ssh -p PORTA nome@servidor",
+		msgNoCommands:       "sshchat é um chat interativo e não executa comandos; conecte sem comando: %s",
 		msgIdleBye:          "! Desconectado(a): sem digitar nada por %s.",
 		msgPrivateSelf:      "! Esse é você; uma mensagem privada precisa de outra pessoa.",
 		msgCmdHelp:          "mostra esta ajuda",
@@ -262,6 +264,7 @@ var catalogue = [numLangs][numMsgs]string{
 		msgLeftErrorMany:    "* %s foram desconectados(as) por um erro no servidor (%d online)",
 		msgLeftFloodMany:    "* %s foram desconectados(as) por flood (%d online)",
 		msgListAnd:          " e ",
+		msgNotSent:          "! Não enviada: o armazenamento do histórico não está respondendo. Tente de novo daqui a pouco.",
 	},
 }
 

@@ -31,7 +31,7 @@ func (s *session) startWatchdog() (stop func()) {
 		}
 		if cfg.IdleTimeout > 0 && s.clock.since() >= cfg.IdleTimeout {
 			s.log.Info("idle limit hit", "idle", s.clock.since().Round(time.Second))
-			s.end(leaveIdle)
+			s.close(leaveIdle)
 			return
 		}
 		if cfg.KeepAlive > 0 {
@@ -65,7 +65,7 @@ func (s *session) probe(reason leaveReason) error {
 	fired := make(chan struct{})
 	t := time.AfterFunc(cfg.KeepAliveTimeout, func() {
 		close(fired)
-		s.end(reason)
+		s.close(reason)
 		_ = s.conn.Close() // if the session had already ended otherwise
 	})
 	_, _, err := s.conn.SendRequest("keepalive@openssh.com", true, nil)

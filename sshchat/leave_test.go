@@ -337,9 +337,9 @@ func TestShutdownWhileJoining(t *testing.T) {
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(ctx) }() // ends when every session has
 	waitUntil(t, "the room to close", func() bool {
-		srv.hub.mu.Lock()
-		defer srv.hub.mu.Unlock()
-		return srv.hub.closed
+		srv.lobby.mu.Lock()
+		defer srv.lobby.mu.Unlock()
+		return srv.lobby.closed
 	})
 	waitUntil(t, "the shutdown notice to be claimed for the user", func() bool {
 		srv.mu.Lock()

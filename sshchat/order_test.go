@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -37,10 +38,10 @@ func FuzzRoomOrder(f *testing.F) {
 	})
 }
 
-// roomModel runs a hub (on a clock that moves only when told, with a
+// roomModel runs a room (on a clock that moves only when told, with a
 // window no test outlasts) next to a record of what happened in it.
 type roomModel struct {
-	h       *hub
+	h       *room
 	clock   *testClock
 	present map[string]*member // by name
 	all     []*watched         // every member ever joined
@@ -60,7 +61,7 @@ var modelReasons = [...]leaveReason{leaveQuit, leaveLost, leaveTimeout, leaveIdl
 func newRoomModel() *roomModel {
 	clock := &testClock{}
 	clock.ns.Store(time.Now().UnixNano())
-	return &roomModel{h: newHub(time.Hour, clock.now), clock: clock, present: make(map[string]*member)}
+	return &roomModel{h: newTestRoom(time.Hour, clock.now), clock: clock, present: make(map[string]*member)}
 }
 
 func (r *roomModel) step(b byte) {
@@ -104,27 +105,27 @@ func (r *roomModel) step(b byte) {
 		r.changes = append(r.changes, change{seq: seq, name: name, left: true, reason: reason})
 	case 2: // a message to the room
 		if actor != nil {
-			r.h.say(actor, "hi")
+			r.h.say(context.Background(), actor, "hi")
 		}
 	case 3: // a private message to name, there or not
 		if actor == nil {
 			return
 		}
 		if err := r.h.whisper(actor, name, "psst"); err != nil {
-			r.h.local(actor, "nosuch "+name)
+			r.h.notice(actor, "nosuch "+name)
 		}
 	case 4: // /who
 		if actor != nil {
-			r.h.local(actor, "who "+strings.Join(r.h.names(), " "))
+			r.h.notice(actor, "who "+strings.Join(r.h.memberNames(), " "))
 		}
 	case 5: // /whois name
 		if actor == nil {
 			return
 		}
 		if _, ok := r.h.lookup(name); ok {
-			r.h.local(actor, "found "+name)
+			r.h.notice(actor, "found "+name)
 		} else {
-			r.h.local(actor, "nosuch "+name)
+			r.h.notice(actor, "nosuch "+name)
 		}
 	case 7: // the window ends
 		r.clock.ns.Add(int64(2 * time.Hour))
@@ -135,7 +136,7 @@ func (r *roomModel) step(b byte) {
 // finish tells the room what is pending and checks every member's view.
 func (r *roomModel) finish(t *testing.T) {
 	t.Helper()
-	r.h.names()
+	r.h.memberNames()
 	defer r.h.close()
 	for _, w := range r.all {
 		r.check(t, w)

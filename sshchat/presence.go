@@ -19,7 +19,7 @@ import (
 
 // change is one join or leave, as the room is told it.
 type change struct {
-	seq    uint64 // the hub's sequence number when it happened
+	seq    uint64 // the room's sequence number when it happened
 	name   string
 	left   bool
 	reason leaveReason // for a leave
@@ -30,34 +30,70 @@ type change struct {
 // storm's line stays a few screen lines long.
 const maxChanges = 50
 
-// announceLocked records c and tells the room now, or schedules it with
-// the other changes of the window.
-func (h *hub) announceLocked(c change) {
-	h.pending = append(h.pending, c)
-	wait := h.told.Add(h.window).Sub(h.now())
-	if wait <= 0 || len(h.pending) >= maxChanges {
-		h.flushLocked()
+// presence is a room's joins and leaves not yet told, and when it last
+// told any. It is guarded by its room's mu.
+type presence struct {
+	window  time.Duration // changes this soon after the last announcement wait
+	now     func() time.Time
+	pending []change
+	told    time.Time   // when the room was last told of changes
+	timer   *time.Timer // tells the pending changes at the window's end
+	armed   bool        // the timer is set
+}
+
+// add records c. It reports whether the room is to be told now; if not,
+// it arms the timer that calls later at the window's end.
+func (p *presence) add(c change, later func()) (tellNow bool) {
+	p.pending = append(p.pending, c)
+	wait := p.told.Add(p.window).Sub(p.now())
+	if wait <= 0 || len(p.pending) >= maxChanges {
+		return true
+	}
+	p.arm(wait, later)
+	return false
+}
+
+func (p *presence) arm(wait time.Duration, later func()) {
+	if p.armed {
 		return
 	}
-	if h.armed {
-		return
-	}
-	h.armed = true
-	if h.timer == nil {
-		h.timer = time.AfterFunc(wait, h.flushLater)
+	p.armed = true
+	if p.timer == nil {
+		p.timer = time.AfterFunc(wait, later)
 	} else {
-		h.timer.Reset(wait)
+		p.timer.Reset(wait)
 	}
 }
 
-// flushLocked publishes the pending changes, if any, as one event.
-func (h *hub) flushLocked() {
-	if len(h.pending) == 0 {
+// due is the timer's firing: it reports whether the pending changes are
+// to be told now. A message may have told the room since the timer was
+// set, opening a new window: then what came after waits for its end.
+func (p *presence) due(later func()) bool {
+	p.armed = false
+	if len(p.pending) == 0 {
+		return false
+	}
+	if wait := p.told.Add(p.window).Sub(p.now()); wait > 0 {
+		p.arm(wait, later)
+		return false
+	}
+	return true
+}
+
+// tellLocked publishes the pending changes, if any, to r as one event.
+func (p *presence) tellLocked(r *room) {
+	if len(p.pending) == 0 {
 		return
 	}
-	h.publishLocked(newPresence(h.pending))
-	h.pending = nil // the event owns them now
-	h.told = h.now()
+	r.publishLocked(newPresence(p.pending))
+	p.pending = nil // the event owns them now
+	p.told = p.now()
+}
+
+func (p *presence) stop() {
+	if p.timer != nil {
+		p.timer.Stop()
+	}
 }
 
 // newPresence is the event telling cs, which it keeps. Its size counts
@@ -71,25 +107,6 @@ func newPresence(cs []change) *event {
 		}
 	}
 	return &event{kind: evPresence, changes: cs, changeBytes: n}
-}
-
-// flushLater is the window's end. A message may have told the room since
-// the timer was set, opening a new window: what came after waits for its
-// end.
-func (h *hub) flushLater() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.armed = false
-	if h.closed || len(h.pending) == 0 {
-		return
-	}
-	if wait := h.told.Add(h.window).Sub(h.now()); wait > 0 {
-		h.armed = true
-		h.timer.Reset(wait)
-		return
-	}
-	h.flushLocked()
-	h.dropSlowLocked()
 }
 
 // presenceLine is what a viewer who joined at sequence number joined is
@@ -126,15 +143,16 @@ func formatChanges(l lang, cs []change) string {
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		id := msgJoined
+		one, many := msgJoined, msgJoinedMany
 		if run[0].left {
-			id = leaveMessages[run[0].reason]
+			row := run[0].reason.row()
+			one, many = row.told, row.toldMany
 		}
 		if n == 1 {
-			b.WriteString(l.t(id, run[0].name, run[0].online))
+			b.WriteString(l.t(one, run[0].name, run[0].online))
 			continue
 		}
-		b.WriteString(l.t(plural[id], listNames(l, run), run[n-1].online))
+		b.WriteString(l.t(many, listNames(l, run), run[n-1].online))
 	}
 	return b.String()
 }
@@ -153,27 +171,4 @@ func listNames(l lang, run []change) string {
 		b.WriteString(c.name)
 	}
 	return b.String()
-}
-
-var leaveMessages = [...]msgID{
-	leaveQuit:     msgLeftQuit,
-	leaveLost:     msgLeftLost,
-	leaveTimeout:  msgLeftTimeout,
-	leaveIdle:     msgLeftIdle,
-	leaveSlow:     msgLeftSlow,
-	leaveError:    msgLeftError,
-	leaveShutdown: msgLeftQuit,
-	leaveFlood:    msgLeftFlood,
-}
-
-// plural is each announcement's form for several names.
-var plural = map[msgID]msgID{
-	msgJoined:      msgJoinedMany,
-	msgLeftQuit:    msgLeftQuitMany,
-	msgLeftLost:    msgLeftLostMany,
-	msgLeftTimeout: msgLeftTimeoutMany,
-	msgLeftIdle:    msgLeftIdleMany,
-	msgLeftSlow:    msgLeftSlowMany,
-	msgLeftError:   msgLeftErrorMany,
-	msgLeftFlood:   msgLeftFloodMany,
 }

@@ -71,7 +71,7 @@ func TestAnswersAboutANameFollowItsAnnouncements(t *testing.T) {
 	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key")
 
 	carol := join(t, srv, "carol")
-	if got := srv.hub.completions(); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
+	if got := srv.lobby.completions(); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
 		t.Fatalf("completions = %q", got)
 	}
 	carol.send("/quit")
@@ -154,7 +154,7 @@ func wantLines(t *testing.T, c *client, want ...string) {
 // One announcement carries at most maxChanges names; all are told, once,
 // in order.
 func TestAnnouncementsAreBounded(t *testing.T) {
-	h := newHub(time.Hour, time.Now)
+	h := newTestRoom(time.Hour, time.Now)
 	watcher := bareMember("watcher", 1<<30)
 	if err := h.join(watcher); err != nil {
 		t.Fatal(err)
@@ -216,17 +216,15 @@ func TestFormatChanges(t *testing.T) {
 	}
 }
 
-// Every leave reason has its form for several names, in every language.
+// Every leave reason has its lines for one and for several names, in
+// every language, with the same arguments.
 func TestEveryAnnouncementHasAPlural(t *testing.T) {
-	for _, id := range append([]msgID{msgJoined}, leaveMessages[:]...) {
-		many, ok := plural[id]
-		if !ok {
-			t.Errorf("message %d has no plural", id)
-			continue
-		}
+	rows := append([]leaveRow{{told: msgJoined, toldMany: msgJoinedMany}}, leaveReasons[:]...)
+	for _, row := range rows {
 		for l := range numLangs {
-			if catalogue[l][many] == "" || strings.Count(catalogue[l][many], "%") != strings.Count(catalogue[l][id], "%") {
-				t.Errorf("%v: plural of %q is %q", l, catalogue[l][id], catalogue[l][many])
+			one, many := catalogue[l][row.told], catalogue[l][row.toldMany]
+			if one == "" || many == "" || strings.Count(many, "%") != strings.Count(one, "%") {
+				t.Errorf("%v: plural of %q is %q", l, one, many)
 			}
 		}
 	}

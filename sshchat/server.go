@@ -13,22 +13,27 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
+	"github.com/sshchat/sshchat/sshchat/chatlog"
 	"github.com/sshchat/sshchat/sshchat/connlimit"
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// Server is a chat server: the SSH front (wish), the room (hub) and the
-// sessions between them.
+// Server is a chat server: the SSH front (wish), the room (lobby) with
+// its log, the names in use, and the sessions between them.
 type Server struct {
 	cfg         Config
 	log         *slog.Logger
-	hub         *hub
+	names       *registry
+	lobby       *room
+	chatLog     chatlog.Log
+	stopFollow  func()
 	ssh         *ssh.Server
 	lang        lang
 	fingerprint string
@@ -47,10 +52,14 @@ type Server struct {
 // policy, request policy and middlewares. It does not listen yet.
 func New(cfg Config) (*Server, error) {
 	cfg.normalise()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	srv := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		hub:      newHub(cfg.AnnounceWindow, cfg.Now),
+		names:    newRegistry(),
+		chatLog:  cfg.Log,
 		now:      cfg.Now,
 		sessions: map[*session]struct{}{},
 		limits: connlimit.New(connlimit.Config{
@@ -65,6 +74,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("unknown language %q: use en or pt", cfg.Lang)
 	}
 	srv.lang = l
+	if srv.chatLog == nil {
+		srv.chatLog = chatlog.NewMemory(0, cfg.Now)
+	}
+	srv.lobby = newRoom(lobbyName, srv.chatLog, srv.names, cfg.AnnounceWindow, cfg.Now)
 
 	keyPath, err := hostKeyPath(cfg.KeyDir)
 	if err != nil {
@@ -100,6 +113,15 @@ func New(cfg Config) (*Server, error) {
 	srv.ssh = s
 	if len(s.HostSigners) > 0 {
 		srv.fingerprint = gossh.FingerprintSHA256(s.HostSigners[0].PublicKey())
+	}
+	// The log hands every message back in its order; the room shows it.
+	srv.stopFollow, err = srv.chatLog.Follow(func(e chatlog.Entry) {
+		if e.Room == srv.lobby.name {
+			srv.lobby.deliver(e)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow the chat log: %w", err)
 	}
 	return srv, nil
 }
@@ -248,17 +270,19 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 	defer srv.contain(conn)
 	lc.setup.Stop() // the chat has started
 	s := &session{
-		srv:        srv,
-		ch:         ch,
-		conn:       conn,
-		log:        srv.log.With("remote", conn.RemoteAddr().String()),
-		lc:         lc,
-		win:        req.win,
-		pty:        req.pty,
-		color:      req.pty && req.term != "dumb",
-		done:       make(chan struct{}),
-		writerDone: make(chan struct{}),
-		noticeDone: make(chan struct{}),
+		srv:   srv,
+		ch:    ch,
+		conn:  conn,
+		log:   srv.log.With("remote", conn.RemoteAddr().String()),
+		tcp:   lc,
+		win:   req.win,
+		pty:   req.pty,
+		color: req.pty && req.term != "dumb",
+		ending: ending{
+			done:       make(chan struct{}),
+			writerDone: make(chan struct{}),
+			noticeDone: make(chan struct{}),
+		},
 	}
 	s.lang.Store(uint32(langFromEnv(req.env, srv.lang)))
 	// The fingerprint comes from the permissions of the key that actually
@@ -271,13 +295,13 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 	s.clock.touch()
 	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
 	if s.pty {
-		s.con = newPTYConsole(ch, &s.clock, s.win)
+		s.console = newPTYConsole(ch, &s.clock, s.win)
 	} else {
-		s.con = newPlainConsole(ch, &s.clock, 4*srv.cfg.MaxMessageLen)
+		s.console = newPlainConsole(ch, &s.clock, 4*srv.cfg.MaxMessageLen)
 	}
 
 	if !srv.track(s) {
-		s.con.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
+		s.console.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
 		s.exit(0)
 		s.closeSoon()
 		return
@@ -294,8 +318,33 @@ func (srv *Server) refuseCommand(conn gossh.Conn, lc *limitedConn, ch gossh.Chan
 	lc.setup.Stop()
 	lc.closeAfter(srv.cfg.FlushTimeout) // before writing: the client may not read
 	l := langFromEnv(req.env, srv.lang)
-	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands)+"\r\n")
+	srv.log.Info("command refused", "remote", conn.RemoteAddr().String(), "user", conn.User())
+	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands, joinCommand(conn))+"\r\n")
 	sendExit(ch, 1)
+}
+
+// joinCommand is how the user of conn connects without a command: the
+// port they reached and the name they gave. The host is the address they
+// reached, which behind a proxy may not be the one they typed.
+func joinCommand(conn gossh.Conn) string {
+	user, _ := sanitize(conn.User(), 40) // untrusted: the client chose it
+	if _, err := checkName(conn.User(), isCommandName); err != nil || user == "" {
+		user = "name"
+	}
+	host, port := "host", "22"
+	if ap, err := netip.ParseAddrPort(conn.LocalAddr().String()); err == nil {
+		port = strconv.Itoa(int(ap.Port()))
+		if a := ap.Addr().Unmap(); !a.IsUnspecified() {
+			host = a.String()
+			if a.Is6() {
+				host = "[" + host + "]"
+			}
+		}
+	}
+	if port == "22" {
+		return "ssh " + user + "@" + host
+	}
+	return "ssh -p " + port + " " + user + "@" + host
 }
 
 // contain, deferred at the top of a connection's goroutine, turns a panic
@@ -344,12 +393,14 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	}
 	srv.mu.Unlock()
 
-	for _, m := range srv.hub.shutdown() {
-		m.drop(leaveShutdown) // the writer flushes the notice, then closes
+	for _, m := range srv.lobby.shutdown() {
+		if m.drop(leaveShutdown) { // the writer flushes the notice, then closes
+			m.dropped()
+		}
 	}
 	for _, s := range pending {
-		if s.mem.Load() == nil && s.drop(leaveShutdown) { // still choosing a name: no writer
-			go s.shutdownNotice() // ends when written, or when closeSoon closes the connection
+		if s.joined.Load() == nil { // still choosing a name: no writer
+			s.close(leaveShutdown)
 		}
 	}
 	finished := make(chan struct{})
@@ -361,6 +412,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	_ = srv.ssh.Close()
+	srv.stopFollow()
 	srv.log.Info("shut down")
 	return err
 }
@@ -368,8 +420,10 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 // Close closes the listener and every connection at once, without notice.
 func (srv *Server) Close() error {
 	srv.stopListening()
-	srv.hub.close()
-	return srv.ssh.Close()
+	srv.lobby.close()
+	err := srv.ssh.Close()
+	srv.stopFollow()
+	return err
 }
 
 // stopListening marks the server closing and closes its listeners itself:

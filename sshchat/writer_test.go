@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -48,15 +49,15 @@ func TestPushResults(t *testing.T) {
 
 // After the shutdown notice nothing else is queued: it stays the last line.
 func TestShutdownNoticeIsTheLastEvent(t *testing.T) {
-	h := newHub(0, time.Now)
+	h := newTestRoom(0, time.Now)
 	m := bareMember("a", 1<<20)
 	b := bareMember("b", 1<<20)
 	_ = h.join(m)
 	_ = h.join(b)
 	h.shutdown()
-	h.say(m, "after")
+	h.say(context.Background(), m, "after")
 	_ = h.whisper(m, "b", "psst")
-	h.local(m, "a reply")
+	h.notice(m, "a reply")
 	for _, x := range []*member{m, b} {
 		evs := x.out.take(nil)
 		if last := evs[len(evs)-1]; last.kind != evShutdown {

@@ -1,0 +1,168 @@
+package sshchat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
+
+// Input: the reader goroutine's loop over what the user types, each line
+// a message, a command or a private message, within the message budget.
+
+// readLoop reads and handles lines until the user leaves or input fails,
+// and says how the session ended.
+func (s *session) readLoop() leaveReason {
+	for {
+		select {
+		case <-s.done:
+			return s.reason
+		default:
+		}
+		line, pasted, err := s.console.readLine()
+		if errors.Is(err, errLineTooLong) {
+			s.reply(s.language().t(msgTooLong, s.srv.cfg.MaxMessageLen))
+			continue
+		}
+		if err != nil {
+			return s.inputEnded(err)
+		}
+		if strings.TrimSpace(line) == "" {
+			continue // costs nothing, shows nothing
+		}
+		if !s.admit(pasted) {
+			if s.floodedOut {
+				return leaveFlood
+			}
+			continue
+		}
+		if quit := s.handleLine(line); quit {
+			return leaveQuit
+		}
+	}
+}
+
+// admit applies the flood limit to one line, telling the user when a
+// line is refused.
+func (s *session) admit(pasted bool) bool {
+	cfg := &s.srv.cfg
+	switch s.gate.admit(s.srv.now(), pasted) {
+	case floodAllow:
+		return true
+	case floodRefuseNotify:
+		s.log.Info("message rate limit hit")
+		s.reply(s.language().t(msgSlowDown, cfg.MsgBurst, cfg.MsgRate))
+	case floodPasteCapped:
+		s.reply(s.language().t(msgPasteTooLong, cfg.MaxPasteLines))
+	case floodDisconnect:
+		s.log.Warn("flood limit hit: disconnecting", "strikes", cfg.FloodStrikes)
+		s.floodedOut = true
+	}
+	return false
+}
+
+// inputEnded decides how a session whose input ended is announced. Ctrl-D
+// on a terminal is leaving by choice. A transport that ended is checked
+// with a keepalive: a client that answers closed its input on purpose
+// (the end of a piped script); one that does not has lost the connection.
+func (s *session) inputEnded(err error) leaveReason {
+	rerr := s.console.readErr()
+	if rerr == nil {
+		return leaveQuit
+	}
+	// Reading is over: let the writer go on while the probe waits, so a
+	// busy room does not overflow this user's outbox meanwhile.
+	s.console.stopReading()
+	select {
+	case <-s.done:
+		return s.reason // already ended for another reason (kicked, shutdown)
+	default:
+	}
+	if s.probe(leaveLost) == nil {
+		return leaveQuit
+	}
+	s.log.Warn("read failed: connection lost", "err", rerr)
+	return leaveLost
+}
+
+// testHook, when set by a test, sees every line before it is handled
+// (to inject a failure).
+var testHook func(line string)
+
+// handleLine acts on one typed line and reports whether the user asked
+// to leave.
+func (s *session) handleLine(line string) (quit bool) {
+	if testHook != nil {
+		testHook(line)
+	}
+	l := s.language()
+	if strings.TrimSpace(line) == "" {
+		return false
+	}
+	if utf8.RuneCountInString(line) > s.srv.cfg.MaxMessageLen {
+		s.reply(l.t(msgTooLong, s.srv.cfg.MaxMessageLen))
+		return false
+	}
+	word, arg, isCmd, text := parseLine(line)
+	if !isCmd {
+		s.say(text)
+		return false
+	}
+	if c, ok := lookupCommand(word); ok {
+		return c.run(s, arg)
+	}
+	// /<name> text: a private message, when name is connected.
+	if key, ok := s.lookupName(word); ok {
+		s.whisper(key, word, arg)
+		return false
+	}
+	shown, _ := sanitize(word, 40)
+	s.reply(l.t(msgUnknownCommand, shown))
+	return false
+}
+
+func (s *session) say(text string) {
+	clean, _ := sanitize(text, s.srv.cfg.MaxMessageLen)
+	if clean == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
+	defer cancel()
+	if err := s.srv.lobby.say(ctx, s.self, clean); err != nil && !errors.Is(err, errNotMember) {
+		s.log.Warn("message not sent", "err", err)
+		s.reply(s.language().t(msgNotSent))
+	}
+}
+
+// lookupName finds the key of a connected user by the name typed.
+func (s *session) lookupName(typed string) (string, bool) {
+	name, err := checkName(typed, nil)
+	if err != nil {
+		return "", false
+	}
+	key := nameKey(name)
+	_, ok := s.srv.lobby.lookup(key)
+	return key, ok
+}
+
+func (s *session) whisper(key, typed, text string) {
+	l := s.language()
+	clean, _ := sanitize(text, s.srv.cfg.MaxMessageLen)
+	if clean == "" {
+		s.reply(l.t(msgUsage, commandByName("msg").usage(l)))
+		return
+	}
+	if key == s.self.key {
+		s.reply(l.t(msgPrivateSelf))
+		return
+	}
+	if err := s.srv.lobby.whisper(s.self, key, clean); err != nil {
+		shown, _ := sanitize(typed, 40)
+		s.reply(l.t(msgNoSuchUser, shown))
+	}
+}
+
+// reply queues a line for this user alone, in order with the room's events.
+func (s *session) reply(text string) {
+	s.srv.lobby.notice(s.self, text)
+}

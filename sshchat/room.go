@@ -1,0 +1,378 @@
+package sshchat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
+)
+
+// Lock order, outermost first: room.mu, then registry.mu, then an
+// outbox's mu. A room's lock is never held while waiting for the log
+// (the store) or for a connection; the log's follow callback takes
+// room.mu, so a room never calls the log with it held.
+
+// lobbyName is the room everyone joins.
+const lobbyName = "lobby"
+
+var (
+	errNameTaken    = errors.New("name in use")
+	errShuttingDown = errors.New("server shutting down")
+	errNoSuchUser   = errors.New("no such user")
+	errNotMember    = errors.New("not in the room")
+)
+
+// member is a room's view of one joined session: enough to deliver to it,
+// find it by name, describe it, and disconnect it.
+type member struct {
+	name  string // display form
+	key   string // nameKey(name): identity for uniqueness and look-ups
+	color string // nameColor(name), computed once: it costs a skeleton
+	out   *outbox
+
+	// drop is how the room ends the member's session for a reason of its
+	// own (a full outbox), holding its lock: it must neither block nor
+	// call back into the room. It reports false when the session was
+	// already ending for a reason of its own, which it will tell itself.
+	drop func(leaveReason) bool
+	// dropped finishes what drop began, once the room has released its
+	// lock (closing a connection is a system call).
+	dropped func()
+
+	joined      time.Time
+	joinSeq     uint64 // the room's sequence number at its join; set by the room, then fixed
+	fingerprint string // SHA256 fingerprint of the key that authenticated, or ""
+	client      string // SSH client version string
+}
+
+// room is one conversation: its members and the single order in which
+// they are told of everything. Every join, leave and message gets its
+// place under mu, and is handed to every member's outbox before mu is
+// released, so all members see one order and one sender's messages can
+// never overtake each other.
+//
+// Messages take their order from the log: say appends, and the log hands
+// the entry back to deliver in the log's order, which is the room's. Joins
+// and leaves are this node's own and are not kept in the log.
+//
+// Fan-out is one non-blocking push of a shared pointer per member: the
+// room never formats text and never waits for a connection.
+type room struct {
+	name  string
+	log   chatlog.Log
+	names *registry
+
+	mu       sync.Mutex
+	seq      uint64
+	members  map[string]*member // by key
+	closed   bool
+	presence presence // joins and leaves not yet told (presence.go)
+
+	// slow collects members whose outbox overflowed during a fan-out;
+	// they are removed once the fan-out is done. Reused to avoid garbage.
+	slow []*member
+	// dropped are members removed under mu whose sessions are finished
+	// once it is released.
+	dropped []*member
+}
+
+// newRoom makes a room named name whose messages are ordered by log and
+// whose members' names are held in names. Joins and leaves within window
+// of the last announcement are told together (0: each at once); now is
+// its clock.
+func newRoom(name string, log chatlog.Log, names *registry, window time.Duration, now func() time.Time) *room {
+	return &room{name: name, log: log, names: names, members: make(map[string]*member),
+		presence: presence{window: window, now: now}}
+}
+
+// join adds m, whose name it has claimed in the registry, welcomes it,
+// and tells the room.
+func (r *room) join(m *member) error {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return errShuttingDown
+	}
+	if _, taken := r.members[m.key]; taken {
+		return errNameTaken
+	}
+	r.members[m.key] = m
+	r.seq++
+	m.joinSeq = r.seq
+	r.deliverLocked(m, &event{kind: evWelcome, seq: r.seq, from: m.name, online: len(r.members)})
+	r.announceLocked(change{seq: r.seq, name: m.name, online: len(r.members)})
+	r.dropSlowLocked()
+	return nil
+}
+
+// leave removes m and tells the others how it left. It is a no-op when m
+// is no longer a member (already dropped), so callers need not coordinate.
+func (r *room) leave(m *member, reason leaveReason) {
+	r.mu.Lock()
+	defer r.unlock()
+	r.removeLocked(m, reason)
+	r.dropSlowLocked()
+}
+
+// say appends a message from m to the room's log; the room shows it, to
+// m too, when the log hands it back in order (deliver). It fails when m
+// is no longer a member or the log did not take the message: then nobody
+// is shown it.
+func (r *room) say(ctx context.Context, m *member, text string) error {
+	r.mu.Lock()
+	ok := !r.closed && r.members[m.key] == m
+	r.mu.Unlock()
+	if !ok {
+		return errNotMember // after shutdown, the notice stays the last line
+	}
+	_, err := r.log.Append(ctx, chatlog.Entry{Room: r.name, ID: newMessageID(), From: m.name, Text: text})
+	return err
+}
+
+// deliver is the log's follow callback for this room's entries: it
+// shows e to every member, at its place in the log's order.
+func (r *room) deliver(e chatlog.Entry) {
+	ev := newMessage(e.From, nameColor(e.From), e.Text)
+	ev.logSeq, ev.at = e.Seq, e.At
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return
+	}
+	r.presence.tellLocked(r)
+	r.publishLocked(ev)
+	r.dropSlowLocked()
+}
+
+// newMessageID names a message uniquely, so that a retried append is
+// stored once.
+func newMessageID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// whisper sends a private message from m to the member whose key is
+// toKey. Sender and target both receive it, in the room's order.
+func (r *room) whisper(m *member, toKey, text string) error {
+	ev := newPrivate(m.name, "", text)
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return nil
+	}
+	r.tellPendingLocked() // a pending leave is told before "no such user"
+	to, ok := r.members[toKey]
+	if !ok {
+		return errNoSuchUser
+	}
+	if r.members[m.key] != m {
+		return nil
+	}
+	r.seq++
+	ev.seq, ev.to = r.seq, to.name
+	r.deliverLocked(m, ev)
+	if to != m {
+		r.deliverLocked(to, ev)
+	}
+	r.dropSlowLocked()
+	return nil
+}
+
+// lookup returns the member with the given key, after telling the room
+// what is pending: a user's answer about a name (found or not) never comes
+// before the join or leave it depends on.
+func (r *room) lookup(key string) (*member, bool) {
+	r.mu.Lock()
+	defer r.unlock()
+	r.tellPendingLocked()
+	m, ok := r.members[key]
+	return m, ok
+}
+
+// memberNames returns the display names of the members, sorted
+// case-insensitively, after telling the room what is pending, so no one
+// is listed before the room is told they joined.
+func (r *room) memberNames() []string {
+	r.mu.Lock()
+	r.tellPendingLocked()
+	names := r.namesLocked()
+	r.unlock()
+	return sortNames(names)
+}
+
+// completions is names for Tab completion, without telling what is
+// pending: a key press, which no message budget limits, must not force a
+// storm's joins out one at a time. Whatever the completed line does next
+// (a private message) tells them first.
+func (r *room) completions() []string {
+	r.mu.Lock()
+	names := r.namesLocked()
+	r.mu.Unlock()
+	return sortNames(names)
+}
+
+func (r *room) namesLocked() []string {
+	names := make([]string, 0, len(r.members))
+	for _, m := range r.members {
+		names = append(names, m.name)
+	}
+	return names
+}
+
+func sortNames(names []string) []string {
+	slices.SortFunc(names, func(a, b string) int {
+		if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return names
+}
+
+// count is the number of members.
+func (r *room) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.members)
+}
+
+// shutdown refuses new joins and queues the shutdown notice as every
+// member's last event. Members leaving after this are not announced.
+func (r *room) shutdown() []*member {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return nil
+	}
+	r.presence.tellLocked(r)
+	r.publishLocked(&event{kind: evShutdown})
+	r.closed = true
+	r.presence.stop()
+	all := make([]*member, 0, len(r.members))
+	for _, m := range r.members {
+		all = append(all, m)
+	}
+	return all
+}
+
+// close refuses new joins and stops telling the room anything, without a
+// notice: the server is closing every connection at once.
+func (r *room) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	r.presence.pending = nil
+	r.presence.stop()
+}
+
+// notice queues a line for m alone, outside the room's order.
+func (r *room) notice(m *member, text string) {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return // after shutdown, the notice stays the last line
+	}
+	if m.out.push(&event{kind: evLocal, text: text}) == pushFull {
+		r.slow = append(r.slow, m)
+		r.dropSlowLocked()
+	}
+}
+
+func (r *room) removeLocked(m *member, reason leaveReason) {
+	if r.members[m.key] != m {
+		return
+	}
+	delete(r.members, m.key)
+	r.names.release(m)
+	m.out.close()
+	if r.closed {
+		return
+	}
+	r.seq++
+	r.announceLocked(change{seq: r.seq, name: m.name, left: true, reason: reason, online: len(r.members)})
+}
+
+// publishLocked stamps ev and hands it to every member.
+func (r *room) publishLocked(ev *event) {
+	r.seq++
+	ev.seq = r.seq
+	for _, m := range r.members {
+		r.deliverLocked(m, ev)
+	}
+}
+
+func (r *room) deliverLocked(m *member, ev *event) {
+	if m.out.push(ev) == pushFull {
+		r.slow = append(r.slow, m)
+	}
+}
+
+// announceLocked records a join or leave, and tells the room now or when
+// the presence window ends.
+func (r *room) announceLocked(c change) {
+	if r.presence.add(c, r.flushLater) {
+		r.presence.tellLocked(r)
+	}
+}
+
+// flushLater is the presence window's end.
+func (r *room) flushLater() {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return
+	}
+	if r.presence.due(r.flushLater) {
+		r.presence.tellLocked(r)
+		r.dropSlowLocked()
+	}
+}
+
+// tellPendingLocked tells the room the changes waiting for the window's
+// end, and drops whoever that overflowed.
+func (r *room) tellPendingLocked() {
+	r.presence.tellLocked(r)
+	r.dropSlowLocked()
+}
+
+// dropSlowLocked removes the members whose outbox overflowed, telling the
+// room. Announcing a departure may overflow further outboxes; the loop
+// handles those too, and ends because each pass removes a member.
+func (r *room) dropSlowLocked() {
+	for len(r.slow) > 0 {
+		m := r.slow[len(r.slow)-1]
+		r.slow[len(r.slow)-1] = nil
+		r.slow = r.slow[:len(r.slow)-1]
+		if r.members[m.key] != m {
+			continue
+		}
+		if m.drop(leaveSlow) {
+			r.removeLocked(m, leaveSlow)
+			r.dropped = append(r.dropped, m)
+		}
+	}
+}
+
+// unlock releases mu, then finishes the sessions of the members dropped
+// under it.
+func (r *room) unlock() {
+	if len(r.dropped) == 0 {
+		r.mu.Unlock()
+		return
+	}
+	dropped := r.dropped
+	r.dropped = nil
+	r.mu.Unlock()
+	for _, m := range dropped {
+		if m.dropped != nil {
+			m.dropped()
+		}
+	}
+}

@@ -1,0 +1,280 @@
+package sshchat
+
+import (
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A session's output: the room pushes events into its outbox, and its one
+// writer goroutine renders them for the user and writes them, all that is
+// queued at once. The writer does the session's last write too.
+
+// outbox is one member's queue of events waiting to be written. The room
+// pushes into it and must never block on it; the member's writer drains
+// everything queued at once, so a burst becomes one write.
+//
+// It is capped in bytes rather than in events, as a long line costs more
+// than a short one. A push that would pass the cap fails: the member is a
+// slow consumer and gets disconnected, instead of slowing anyone else down.
+//
+// The writer goroutine runs only while there is something to write: push
+// starts one when none is running, and the writer retires after a quiet
+// spell. An idle user costs no goroutine of its own for output.
+type outbox struct {
+	mu      sync.Mutex
+	queue   []*event
+	bytes   int
+	max     int
+	closed  bool
+	full    bool          // a push was refused: later ones are too, so the user never sees a gap
+	writing bool          // a writer is running or starting
+	ending  bool          // the session is ending: the running writer must not retire
+	woken   bool          // a wake is pending: the writer has not taken since
+	start   func()        // starts a writer goroutine; set before the first push
+	wake    chan struct{} // capacity 1: "there is something to take"
+}
+
+func newOutbox(maxBytes int, start func()) *outbox {
+	return &outbox{max: maxBytes, start: start, wake: make(chan struct{}, 1)}
+}
+
+// pushResult says what became of a pushed event.
+type pushResult uint8
+
+const (
+	pushed     pushResult = iota
+	pushFull              // over the byte cap: the member is too slow
+	pushClosed            // the member has left; the event is dropped
+)
+
+// push queues ev without blocking.
+func (o *outbox) push(ev *event) pushResult {
+	n := ev.size()
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return pushClosed
+	}
+	// The shutdown notice, one per session and the last, always fits.
+	if (o.full || o.bytes+n > o.max) && ev.kind != evShutdown {
+		o.full = true
+		o.mu.Unlock()
+		return pushFull
+	}
+	o.queue = append(o.queue, ev)
+	o.bytes += n
+	startWriter := !o.writing
+	o.writing = true
+	// A writer that is behind already has a wake pending: the send on the
+	// channel, one per delivery otherwise, is skipped.
+	signal := !startWriter && !o.woken
+	o.woken = true
+	o.mu.Unlock()
+	if startWriter {
+		o.start()
+	} else if signal {
+		o.signal()
+	}
+	return pushed
+}
+
+func (o *outbox) signal() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take moves everything queued into dst (whose contents it discards) and
+// returns it. Swapping slices keeps both allocations alive across batches.
+func (o *outbox) take(dst []*event) []*event {
+	clear(dst)
+	o.mu.Lock()
+	dst, o.queue = o.queue, dst[:0]
+	o.bytes = 0
+	o.woken = false
+	o.mu.Unlock()
+	return dst
+}
+
+// retire is the writer asking to stop: it may, and must then return, only
+// when nothing is queued; a later push starts a new writer.
+func (o *outbox) retire() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.queue) > 0 || o.ending {
+		return false
+	}
+	o.writing = false
+	o.queue = nil // an idle member keeps no slice grown by a burst
+	return true
+}
+
+// end makes sure a writer is running, wakes it, and keeps it running
+// until it has done the session's last write.
+func (o *outbox) end() {
+	o.mu.Lock()
+	o.ending = true
+	startWriter := !o.writing
+	o.writing = true
+	o.mu.Unlock()
+	if startWriter {
+		o.start()
+	} else {
+		o.signal()
+	}
+}
+
+// close makes later pushes fail; what is queued can still be taken.
+func (o *outbox) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+}
+
+// writerLinger is how long a writer waits for more to write before it
+// retires. It outlasts the gap between messages in a lively room: a
+// writer that retires between every two messages costs a goroutine start,
+// a stack grown again through the SSH library, a timer and an exit per
+// delivery (14% of the server's CPU in a 10,000-user room at one message
+// a second with a one-second linger).
+const writerLinger = 5 * time.Second
+
+// writer renders and writes m's events: everything queued at a wake-up
+// becomes one write. It retires after writerLinger with nothing to do; the
+// outbox starts another when an event arrives. The one that sees the
+// session end does the last write. It takes m rather than reading
+// s.self: the first writer starts inside room.join, before the session
+// has recorded its member.
+func (s *session) writer(m *member, log *slog.Logger) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("panic in writer", "panic", r, "stack", string(debug.Stack()))
+			s.close(leaveError)
+			_ = s.conn.Close()
+			s.lastOnce.Do(func() { close(s.writerDone) })
+		}
+	}()
+	v := viewer{name: m.name, color: s.color, ownMessages: s.pty, joined: m.joinSeq}
+	var applied uint64
+	var batch []*event
+	var buf []byte
+	// The writer waits on the outbox's wake channel alone: the session's
+	// end (outbox.end) and the linger timer wake it through it too, so
+	// waiting is a plain receive rather than a select over a timer. The
+	// timer is armed once per linger period, not per write: when it has
+	// fired, the writer checks when the last write was and re-arms for the
+	// rest, or retires.
+	lastActive := time.Now()
+	var lingered atomic.Bool
+	idle := time.AfterFunc(writerLinger, func() {
+		lingered.Store(true)
+		m.out.signal()
+	})
+	defer idle.Stop()
+	for {
+		if s.over.Load() {
+			s.lastWrite(m, &v, batch, buf)
+			s.lastOnce.Do(func() { close(s.writerDone) })
+			return
+		}
+		batch = m.out.take(batch)
+		if len(batch) == 0 {
+			if lingered.Swap(false) {
+				if quiet := time.Since(lastActive); quiet < writerLinger {
+					idle.Reset(writerLinger - quiet)
+				} else if m.out.retire() {
+					return
+				} else {
+					idle.Reset(writerLinger)
+				}
+			}
+			<-m.out.wake
+			continue
+		}
+		v.lang = s.language()
+		if w := s.win.Load(); s.pty && w != applied {
+			applied = w
+			cols, _ := unpackWindow(w)
+			v.width = textWidth(cols)
+		}
+		buf = buf[:0]
+		for _, ev := range batch {
+			buf = v.render(buf, ev)
+		}
+		if len(buf) == 0 {
+			continue // nothing for this user (its own join, told to the room)
+		}
+		if err := s.console.write(buf); err != nil {
+			s.close(leaveLost) // the loop's next turn sees the end
+		}
+		if cap(buf) > 4<<10 {
+			buf = nil // a burst's buffer is not kept while the writer runs
+		}
+		lastActive = time.Now()
+	}
+}
+
+// lastWrite flushes what is still queued (such as the shutdown notice) and
+// a farewell for the reason the session ended, then closes the channel so
+// the reader and the client see the end. A client that will not take the
+// bytes gets a bounded wait.
+func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
+	row := s.reason.row()
+	if row.deadConn {
+		return // the connection is closed or useless
+	}
+	if w := s.win.Load(); s.pty {
+		cols, _ := unpackWindow(w)
+		v.width = textWidth(cols)
+	}
+	batch = m.out.take(batch)
+	v.lang = s.language()
+	buf = buf[:0]
+	for _, ev := range batch {
+		buf = v.render(buf, ev)
+	}
+	if row.farewell >= 0 {
+		var args []any
+		if row.farewellArgs != nil {
+			args = row.farewellArgs(&s.srv.cfg)
+		}
+		buf = append(buf, v.lang.t(row.farewell, args...)...)
+		buf = append(buf, '\n')
+	}
+	if s.pty {
+		buf = append(buf, "\x1b[?2004l"...) // bracketed paste off: leave the terminal as found
+	}
+	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
+	_ = s.console.writeLast(buf)
+	stop.Stop()
+	s.exit(row.status)
+	s.closeSoon()
+}
+
+// textWidth is the width messages are wrapped to on a terminal of width
+// cells: one cell of margin (see viewer.width).
+func textWidth(cells int) int {
+	if cells <= 0 {
+		return 0
+	}
+	return cells - 1
+}
+
+// clampWindow keeps a claimed window size within what a real terminal can
+// be, so nothing sized from it can be abused. Zero means unknown (80x24);
+// narrower than minWidth is treated as minWidth, where text is still
+// readable.
+func clampWindow(w, h int) (int, int) {
+	const maxCells, minWidth = 4096, 16
+	if w <= 0 {
+		w = 80
+	}
+	if h <= 0 {
+		h = 24
+	}
+	return min(max(w, minWidth), maxCells), min(h, maxCells)
+}
