@@ -19,8 +19,26 @@ func TestCommandRequestRefused(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
 		t.Fatalf("exit = %v, want status 1", err)
 	}
-	if got := c.out.String(); !strings.Contains(got, "runs no commands") {
+	got := c.out.String()
+	if !strings.Contains(got, "runs no commands") {
 		t.Errorf("output %q does not explain the refusal", got)
+	}
+	_, port, _ := strings.Cut(srv.addr, ":")
+	if want := "ssh -p " + port + " alice@127.0.0.1"; !strings.Contains(got, want) {
+		t.Errorf("output %q does not show how to connect: %q", got, want)
+	}
+	waitUntil(t, "the refusal in the log", func() bool { return strings.Contains(srv.logs.String(), "command refused") })
+}
+
+// The refusal is in the user's language, and a name that breaks the
+// rules is not echoed back as a way to connect.
+func TestCommandRequestRefusedInPortuguese(t *testing.T) {
+	srv := startServer(t, nil)
+	c := connect(t, srv.addr, "sair", clientOpts{command: "ls", env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	_ = c.expectEnd()
+	got := c.out.String()
+	if !strings.Contains(got, "não executa comandos") || !strings.Contains(got, " <nome>@127.0.0.1") {
+		t.Errorf("output %q", got)
 	}
 }
 

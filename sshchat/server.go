@@ -319,17 +319,17 @@ func (srv *Server) refuseCommand(conn gossh.Conn, lc *limitedConn, ch gossh.Chan
 	lc.closeAfter(srv.cfg.FlushTimeout) // before writing: the client may not read
 	l := langFromEnv(req.env, srv.lang)
 	srv.log.Info("command refused", "remote", conn.RemoteAddr().String(), "user", conn.User())
-	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands, joinCommand(conn))+"\r\n")
+	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands, joinCommand(conn, l))+"\r\n")
 	sendExit(ch, 1)
 }
 
 // joinCommand is how the user of conn connects without a command: the
 // port they reached and the name they gave. The host is the address they
 // reached, which behind a proxy may not be the one they typed.
-func joinCommand(conn gossh.Conn) string {
-	user, _ := sanitize(conn.User(), 40) // untrusted: the client chose it
-	if _, err := checkName(conn.User(), isCommandName); err != nil || user == "" {
-		user = "name"
+func joinCommand(conn gossh.Conn, l lang) string {
+	user, err := checkName(conn.User(), isCommandName) // untrusted: the client chose it
+	if err != nil {
+		user = l.t(msgArgsName)
 	}
 	host, port := "host", "22"
 	if ap, err := netip.ParseAddrPort(conn.LocalAddr().String()); err == nil {
