@@ -28,7 +28,10 @@ func init() {
 		{names: [numLangs][]string{{"who", "names"}, {"clientes"}}, args: -1, help: msgCmdWho, run: (*session).cmdWho},
 		{names: [numLangs][]string{{"msg"}, {"privado"}}, args: msgArgsMsg, help: msgCmdMsg, run: (*session).cmdMsg},
 		{names: [numLangs][]string{{"whois"}, {"quem"}}, args: msgArgsName, help: msgCmdWhois, run: (*session).cmdWhois},
+		{names: [numLangs][]string{{"history"}, {"historico", "histórico"}}, args: msgArgsHistory, help: msgCmdHistory, run: (*session).cmdHistory},
+		{names: [numLangs][]string{{"search"}, {"buscar"}}, args: msgArgsSearch, help: msgCmdSearch, run: (*session).cmdSearch},
 		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
+		{names: [numLangs][]string{{"tz"}, {"fuso"}}, args: msgArgsZone, help: msgCmdZone, run: (*session).cmdZone},
 		{names: [numLangs][]string{{"quit", "exit"}, {"sair"}}, args: -1, help: msgCmdQuit, run: (*session).cmdQuit},
 	}
 	for _, c := range commands {

@@ -37,6 +37,7 @@ type Config struct {
 	MaxPasteLines     int     // lines one bracketed paste may have
 	FloodStrikes      int     // lines refused in a row before a flooder is disconnected
 
+	HistoryLen   int           // messages shown to a joiner; 0: none
 	StoreTimeout time.Duration // how long a message may wait for the log to take it
 	Log          chatlog.Log   // the rooms' log; nil: in memory, lost on restart
 
@@ -62,6 +63,7 @@ func DefaultConfig() Config {
 		OutboxBytes:      256 << 10,
 		AnnounceWindow:   time.Second,
 		StoreTimeout:     2 * time.Second,
+		HistoryLen:       20,
 
 		MaxConnsPerAddr:   10,
 		MaxConns:          10000,
@@ -98,6 +100,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MsgBurst, "burst", c.MsgBurst, "lines one user may send at once before the rate applies")
 	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines one paste may have; ten pasted lines cost one message (0: no limit)")
 	fs.IntVar(&c.FloodStrikes, "flood-strikes", c.FloodStrikes, "lines refused in a row before a flooder is disconnected (0: never)")
+	fs.IntVar(&c.HistoryLen, "history", c.HistoryLen, "earlier messages shown to a user who joins (0: off)")
 	fs.DurationVar(&c.StoreTimeout, "store-timeout", c.StoreTimeout, "how long a message may wait for the history store before its sender is told it was not sent")
 }
 
@@ -137,6 +140,7 @@ func (c *Config) validate() error {
 		{"rate", c.MsgRate >= 0},
 		{"paste-lines", c.MaxPasteLines >= 0},
 		{"flood-strikes", c.FloodStrikes >= 0},
+		{"history", c.HistoryLen >= 0 && c.HistoryLen <= maxHistoryShown},
 	}
 	for _, p := range off {
 		if !p.ok {

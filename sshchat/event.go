@@ -3,6 +3,8 @@ package sshchat
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
 )
 
 // eventKind says what happened in the room.
@@ -15,6 +17,7 @@ const (
 	evPresence                  // joins and leaves, told to the room (presence.go)
 	evShutdown                  // the server is going down: the last line a user sees
 	evLocal                     // a line for one user only (command output, errors), already in that user's language
+	evHistory                   // earlier messages for one user: text is the title, to the footer (history.go)
 )
 
 // event is what flows through a room: structured data, never terminal
@@ -29,6 +32,8 @@ type event struct {
 	to     string // display name of the target of a private message
 	text   string // sanitised message text, or the local line
 	online int    // members in the room, for a welcome
+
+	entries []chatlog.Entry // a history event's messages, oldest first
 
 	logSeq uint64    // a message's place in the room's log
 	at     time.Time // when the log took a message

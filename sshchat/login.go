@@ -99,6 +99,7 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	if joinHook != nil {
 		joinHook()
 	}
+	m.out.hold()      // until its history is in front: showEarlier
 	s.joined.Store(m) // before joining: the writer may start, and end, inside join
 	if err := s.srv.lobby.join(m); err != nil {
 		s.joined.Store(nil)
@@ -110,6 +111,7 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	}
 	s.self = m
 	s.log = userLog
+	s.showEarlier(m)
 	s.console.setPrompt(s.prompt())
 	if pc, ok := s.console.(*ptyConsole); ok {
 		pc.complete = func(line string, pos int, key rune) (string, int, bool) {

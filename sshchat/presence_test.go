@@ -2,6 +2,7 @@ package sshchat
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -43,7 +44,11 @@ func TestJoinsInAStormAreToldTogether(t *testing.T) {
 	eve.expect("dave: yo")
 	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob, carol and dave joined (4 online)", "dave: hi",
 		"* bob and carol left (2 online)", "* eve joined (3 online)", "dave: yo")
-	wantLines(t, eve, "Welcome, eve! 3 online.", "dave: yo")
+	// eve is shown what was said before she came, then the room live.
+	if got := eve.out.lines(); len(got) != 5 || got[0] != "── earlier messages ──" || !regexp.MustCompile(`^\d\d:\d\d dave: hi$`).MatchString(got[1]) ||
+		got[2] != "── now ──" || !strings.HasPrefix(got[3], "Welcome, eve! 3 online.") || got[4] != "dave: yo" {
+		t.Errorf("eve received:\n%s", strings.Join(got, "\n"))
+	}
 }
 
 // A private message, like a room message, comes after the announcement

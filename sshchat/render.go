@@ -3,6 +3,7 @@ package sshchat
 import (
 	"hash/fnv"
 	"strings"
+	"time"
 )
 
 // viewer is what rendering needs to know about the user an event is drawn
@@ -26,6 +27,10 @@ type viewer struct {
 	// joined is the sequence number of the viewer's join: it is told of
 	// the joins and leaves after it, and welcomed instead of the rest.
 	joined uint64
+	// loc is the viewer's time zone and now the time of the batch being
+	// rendered, for times in history.
+	loc *time.Location
+	now time.Time
 }
 
 const (
@@ -88,6 +93,8 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		return v.appendSystem(dst, ev.presenceLine(l, v.joined), sgrDim)
 	case evShutdown:
 		return v.appendSystem(dst, l.t(msgShutdown), sgrBold)
+	case evHistory:
+		return v.appendHistory(dst, ev)
 	case evLocal:
 		color := ""
 		if len(ev.text) > 0 && ev.text[0] == '!' {

@@ -274,12 +274,17 @@ func (r *room) close() {
 
 // notice queues a line for m alone, outside the room's order.
 func (r *room) notice(m *member, text string) {
+	r.show(m, &event{kind: evLocal, text: text})
+}
+
+// show queues ev for m alone, outside the room's order.
+func (r *room) show(m *member, ev *event) {
 	r.mu.Lock()
 	defer r.unlock()
 	if r.closed {
 		return // after shutdown, the notice stays the last line
 	}
-	if m.out.push(&event{kind: evLocal, text: text}) == pushFull {
+	if m.out.push(ev) == pushFull {
 		r.slow = append(r.slow, m)
 		r.dropSlowLocked()
 	}

@@ -285,6 +285,7 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 		},
 	}
 	s.lang.Store(uint32(langFromEnv(req.env, srv.lang)))
+	s.loc.Store(zoneFromEnv(req.env))
 	// The fingerprint comes from the permissions of the key that actually
 	// authenticated: the auth callback also sees keys a client only offers
 	// (CVE-2024-45337's shape).

@@ -37,12 +37,13 @@ type session struct {
 	pty     bool           // the client asked for a terminal
 	win     *atomic.Uint64 // the terminal's size (packWindow), kept by the request loop
 
-	lang        atomic.Uint32          // lang: set by the reader (/lang), read by the writer
-	self        *member                // the reader's own copy, set once joined
-	joined      atomic.Pointer[member] // the member for other goroutines, set just before joining
-	gate        *floodGate             // the reader's message budget
-	floodedOut  bool                   // the reader gave up on a flooder
-	fingerprint string                 // of the key that authenticated, "" without one
+	lang        atomic.Uint32                 // lang: set by the reader (/lang), read by the writer
+	loc         atomic.Pointer[time.Location] // the user's time zone: set by the reader (/tz), read by the writer
+	self        *member                       // the reader's own copy, set once joined
+	joined      atomic.Pointer[member]        // the member for other goroutines, set just before joining
+	gate        *floodGate                    // the reader's message budget
+	floodedOut  bool                          // the reader gave up on a flooder
+	fingerprint string                        // of the key that authenticated, "" without one
 
 	ending
 }

@@ -38,7 +38,7 @@ const maxRequestPayload = 4096
 type sessionRequest struct {
 	pty  bool
 	term string
-	env  []string // "KEY=value", LANG and LC_* only
+	env  []string // "KEY=value", LANG, LC_* and TZ only
 	win  *atomic.Uint64
 }
 
@@ -111,14 +111,14 @@ func (srv *Server) serveRequests(conn *gossh.ServerConn, lc *limitedConn, ch gos
 }
 
 // localeVar returns an env request as "KEY=value" if it is a locale
-// variable of sane size, the only kind the chat uses.
+// variable (LANG, LC_*, TZ) of sane size, the only kind the chat uses.
 func localeVar(payload []byte) (string, bool) {
 	var kv struct{ Key, Value string }
 	if gossh.Unmarshal(payload, &kv) != nil {
 		return "", false
 	}
 	ok := len(kv.Key) <= 32 && len(kv.Value) <= 64 &&
-		(kv.Key == "LANG" || strings.HasPrefix(kv.Key, "LC_"))
+		(kv.Key == "LANG" || kv.Key == "TZ" || strings.HasPrefix(kv.Key, "LC_"))
 	return kv.Key + "=" + kv.Value, ok
 }
 

@@ -3,6 +3,7 @@ package sshchat
 import (
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,7 @@ type outbox struct {
 	writing bool          // a writer is running or starting
 	ending  bool          // the session is ending: the running writer must not retire
 	woken   bool          // a wake is pending: the writer has not taken since
+	held    bool          // events queue but no writer starts: a joiner's history comes first
 	start   func()        // starts a writer goroutine; set before the first push
 	wake    chan struct{} // capacity 1: "there is something to take"
 }
@@ -66,6 +68,10 @@ func (o *outbox) push(ev *event) pushResult {
 	}
 	o.queue = append(o.queue, ev)
 	o.bytes += n
+	if o.held {
+		o.mu.Unlock()
+		return pushed
+	}
 	startWriter := !o.writing
 	o.writing = true
 	// A writer that is behind already has a wake pending: the send on the
@@ -79,6 +85,60 @@ func (o *outbox) push(ev *event) pushResult {
 		o.signal()
 	}
 	return pushed
+}
+
+// hold queues what is pushed without writing it, until release.
+func (o *outbox) hold() {
+	o.mu.Lock()
+	o.held = true
+	o.mu.Unlock()
+}
+
+// release puts first (if any) before everything queued while held, and
+// lets the writer have it all.
+func (o *outbox) release(first *event) {
+	o.mu.Lock()
+	if !o.held {
+		o.mu.Unlock()
+		return
+	}
+	o.held = false
+	if first != nil && !o.closed {
+		// A message the room delivered while the history was read is in
+		// both; the live copy goes.
+		if n := len(first.entries); n > 0 {
+			last := first.entries[n-1].Seq
+			o.queue = slices.DeleteFunc(o.queue, func(ev *event) bool {
+				if ev.kind == evMessage && ev.logSeq <= last {
+					o.bytes -= ev.size()
+					return true
+				}
+				return false
+			})
+		}
+		o.queue = slices.Insert(o.queue, 0, first)
+		o.bytes += first.size()
+	}
+	o.mu.Unlock()
+	o.kick()
+}
+
+// kick starts or wakes the writer for what is queued.
+func (o *outbox) kick() {
+	o.mu.Lock()
+	if len(o.queue) == 0 && !o.ending {
+		o.mu.Unlock()
+		return
+	}
+	startWriter := !o.writing
+	o.writing = true
+	o.woken = true
+	o.mu.Unlock()
+	if startWriter {
+		o.start()
+	} else {
+		o.signal()
+	}
 }
 
 func (o *outbox) signal() {
@@ -118,6 +178,7 @@ func (o *outbox) retire() bool {
 func (o *outbox) end() {
 	o.mu.Lock()
 	o.ending = true
+	o.held = false
 	startWriter := !o.writing
 	o.writing = true
 	o.mu.Unlock()
@@ -195,7 +256,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			<-m.out.wake
 			continue
 		}
-		v.lang = s.language()
+		v.lang, v.loc, v.now = s.language(), s.zone(), s.srv.now()
 		if w := s.win.Load(); s.pty && w != applied {
 			applied = w
 			cols, _ := unpackWindow(w)
@@ -232,7 +293,7 @@ func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 		v.width = textWidth(cols)
 	}
 	batch = m.out.take(batch)
-	v.lang = s.language()
+	v.lang, v.loc, v.now = s.language(), s.zone(), s.srv.now()
 	buf = buf[:0]
 	for _, ev := range batch {
 		buf = v.render(buf, ev)
