@@ -1,0 +1,186 @@
+package sshchat
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
+)
+
+// stamped matches a history line: a time of day, then the message.
+func stamped(msg string) *regexp.Regexp {
+	return regexp.MustCompile(`^\d\d:\d\d ` + regexp.QuoteMeta(msg) + `$`)
+}
+
+// expectStamped waits for a history line holding msg with its time.
+func (c *client) expectStamped(msg string) string {
+	c.t.Helper()
+	re := stamped(msg)
+	line, ok := c.out.waitLine(re.MatchString, waitFor)
+	if !ok {
+		c.t.Fatalf("%s: no history line %q within %v; got:\n%s", c.name, msg, waitFor, c.out.tail())
+	}
+	return line
+}
+
+// A joiner is shown the room's last -history messages, with their times,
+// set apart from the live conversation, before its welcome.
+func TestHistoryOnJoining(t *testing.T) {
+	srv := startServer(t, func(c *Config) { noFloodLimit(c); c.HistoryLen = 3 })
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	for i := range 5 {
+		alice.send(fmt.Sprintf("message %d", i))
+		alice.expect(fmt.Sprintf("alice: message %d", i))
+	}
+	bob := connect(t, srv.addr, "bob", clientOpts{})
+	bob.expect("── earlier messages ──")
+	for i := 2; i < 5; i++ {
+		bob.expectStamped(fmt.Sprintf("alice: message %d", i))
+	}
+	bob.expect("── now ──")
+	bob.expect("Welcome, bob!")
+	if strings.Contains(bob.out.String(), "message 1") {
+		t.Errorf("bob was shown more than 3 messages:\n%s", bob.out.String())
+	}
+	// Portuguese, and joins are not history.
+	carol := connect(t, srv.addr, "carol", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	carol.expect("── mensagens anteriores ──")
+	carol.expect("── agora ──")
+	carol.expect("Bem-vindo(a), carol!")
+	if strings.Contains(carol.out.String(), "bob") {
+		t.Errorf("carol was shown a join as history:\n%s", carol.out.String())
+	}
+}
+
+// /history shows the last N messages (50 without N); nonsense gets the
+// usage, in the user's language.
+func TestHistoryCommand(t *testing.T) {
+	srv := startServer(t, func(c *Config) { noFloodLimit(c); c.HistoryLen = 0 })
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	for i := range 60 {
+		alice.send(fmt.Sprintf("line %02d", i))
+	}
+	alice.expect("alice: line 59")
+	alice.send("/history 2")
+	alice.expect("── the last 2 messages ──")
+	alice.expectStamped("alice: line 58")
+	alice.expectStamped("alice: line 59")
+	alice.send("/history")
+	alice.expect("── the last 50 messages ──")
+	alice.expectStamped("alice: line 10")
+	for _, bad := range []string{"-1", "0", "1001", "lots", "99999999999999999999"} {
+		alice.send("/history " + bad)
+		alice.expect("! Usage: /history [N] (N from 1 to 1000)")
+	}
+	bob := connect(t, srv.addr, "bob", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	bob.expect("Bem-vindo(a), bob!")
+	bob.send("/historico 1")
+	bob.expect("── as últimas 1 mensagens ──")
+	bob.expectStamped("alice: line 59")
+	bob.send("/histórico x")
+	bob.expect("! Uso: /historico [N] (N de 1 a 1000)")
+}
+
+// /search finds the latest messages holding every word, ignoring case
+// and accents, newest last.
+func TestSearchCommand(t *testing.T) {
+	srv := startServer(t, func(c *Config) { noFloodLimit(c); c.HistoryLen = 0 })
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	for _, m := range []string{"O JOAO chegou", "nada aqui", "joão chegou cedo", "Chegou a Maria"} {
+		alice.send(m)
+		alice.expect("alice: " + m)
+	}
+	alice.send("/search joão CHEGOU")
+	alice.expect("── 2 messages holding: joão CHEGOU ──")
+	alice.expectStamped("alice: O JOAO chegou")
+	alice.expectStamped("alice: joão chegou cedo")
+	alice.send("/buscar zebra")
+	alice.expect("* No message holds all of: zebra")
+	alice.send("/search")
+	alice.expect("! Usage: /search <words>")
+	bob := connect(t, srv.addr, "bob", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	bob.expect("Bem-vindo(a), bob!")
+	bob.send("/buscar maria")
+	bob.expect("── 1 mensagens com: maria ──")
+	bob.expectStamped("alice: Chegou a Maria")
+	bob.send("/buscar")
+	bob.expect("! Uso: /buscar <palavras>")
+}
+
+// Times are in UTC unless the client sends TZ or the user picks a zone;
+// a zone that is not in the database is refused.
+func TestTimeZones(t *testing.T) {
+	at := time.Date(2026, 12, 2, 15, 4, 0, 0, time.UTC)
+	srv := startServer(t, func(c *Config) { c.HistoryLen = 5; c.Now = func() time.Time { return at } })
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	alice.send("hello")
+	alice.expect("alice: hello")
+	bob := connect(t, srv.addr, "bob", clientOpts{env: map[string]string{"TZ": "America/Sao_Paulo"}})
+	bob.expect("12:04 alice: hello")
+	bob.send("/tz Asia/Tokyo")
+	bob.expect("* Time zone: Asia/Tokyo (now")
+	bob.send("/history 1")
+	bob.expect("00:04 alice: hello") // the next day there: shown with its date
+	bob.send("/tz Mars/Olympus")
+	bob.expect("! Unknown time zone Mars/Olympus")
+	bob.send("/tz ../../etc/passwd")
+	bob.expect("! Unknown time zone")
+	carol := connect(t, srv.addr, "carol", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	carol.expect("15:04 alice: hello")
+	carol.send("/fuso Europe/Lisbon")
+	carol.expect("* Fuso horário: Europe/Lisbon")
+}
+
+// gatedLog holds Last until released, so a test can send while a
+// joiner's history is being read.
+type gatedLog struct {
+	chatlog.Log
+	reading chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedLog) Last(ctx context.Context, room string, n int, upTo uint64) ([]chatlog.Entry, error) {
+	g.reading <- struct{}{}
+	<-g.release
+	return g.Log.Last(ctx, room, n, upTo)
+}
+
+// A message said while a joiner's history is read reaches the joiner
+// once, after the history, in order.
+func TestMessageDuringHistoryReadIsShownOnce(t *testing.T) {
+	gate := &gatedLog{Log: chatlog.NewMemory(0, nil), reading: make(chan struct{}), release: make(chan struct{})}
+	srv := startServer(t, func(c *Config) { c.Log = gate; c.HistoryLen = 10 })
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	<-gate.reading
+	gate.release <- struct{}{}
+	alice.expect("Welcome, alice!")
+	alice.send("before")
+	alice.expect("alice: before")
+
+	bob := connect(t, srv.addr, "bob", clientOpts{})
+	<-gate.reading // bob has joined and his history is being read
+	alice.expect("* bob joined")
+	alice.send("during")
+	alice.expect("alice: during")
+	gate.release <- struct{}{}
+	bob.expect("Welcome, bob!")
+	alice.send("after")
+	bob.expect("alice: after")
+	var seen []string
+	for _, l := range bob.out.lines() {
+		if strings.Contains(l, "alice: ") {
+			seen = append(seen, l[strings.Index(l, "alice: "):])
+		}
+	}
+	if strings.Join(seen, "|") != "alice: before|alice: during|alice: after" {
+		t.Errorf("bob saw %q, want before, during and after once each, in order:\n%s", seen, bob.out.String())
+	}
+}
