@@ -4,12 +4,22 @@
 // good: one bad byte in a packet wedged the sender, with everything after
 // it unread. And it knows Home, End and the arrows in one spelling each,
 // so the other spellings terminals send typed letters into the line.
+//
+// Nor can x/term hold U+FFFD itself: it takes the character for its own
+// sign of input not yet complete, and waits in the same way. For x/term
+// the decoder hands on substitute instead, which the terminal's console
+// turns back into U+FFFD in the lines it reads.
 package sshchat
 
 import (
 	"io"
 	"unicode/utf8"
 )
+
+// substitute stands for U+FFFD inside x/term: a character one cell wide
+// everywhere, as the user sees it echoed, and one nobody types (a typed
+// one comes out as U+FFFD).
+const substitute = '\u2426' // ␦, the symbol for the SUB control
 
 // maxEscapeRun bounds how far an escape sequence may run before the
 // decoder ends it. x/term reads a sequence it does not know up to the
@@ -28,10 +38,11 @@ const maxEscapeRun = 64
 //
 // It works in fixed buffers, allocating nothing after it is made.
 type inputDecoder struct {
-	r   io.Reader
-	in  [256]byte // input read from r: in[:n], not yet decoded
-	n   int
-	err error // r's error, returned once in[:n] is decoded
+	r       io.Reader
+	forTerm bool      // U+FFFD, from bad bytes or typed, goes out as substitute
+	in      [256]byte // input read from r: in[:n], not yet decoded
+	n       int
+	err     error // r's error, returned once in[:n] is decoded
 
 	// spill is what did not fit a caller's tiny buffer: spill[spillAt:spillN].
 	spill           [4]byte
@@ -106,6 +117,7 @@ func (d *inputDecoder) decode(b []byte, final bool) int {
 
 var (
 	replacement = []byte(string(utf8.RuneError))
+	substituted = []byte(string(substitute))
 	escapeEnd   = []byte{'~'}
 	noBytes     = []byte{}
 )
@@ -132,13 +144,20 @@ func (d *inputDecoder) next(in []byte, final bool, buf *[4]byte) (unit []byte, u
 		return nil, 0, false // a character begun: wait for the rest
 	}
 	r, size := utf8.DecodeRune(in)
-	if r == utf8.RuneError && size <= 1 {
-		if d.bad {
-			return noBytes, 1, true // one U+FFFD for the whole run
+	switch {
+	case r != utf8.RuneError:
+		return in[:size], size, false
+	case size > 1: // U+FFFD itself
+		if d.forTerm {
+			return substituted, size, false
 		}
-		return replacement, 1, true
+		return in[:size], size, false
+	case d.bad:
+		return noBytes, 1, true // one U+FFFD for the whole run
+	case d.forTerm:
+		return substituted, 1, true
 	}
-	return in[:size], size, false
+	return replacement, 1, true
 }
 
 // commit records the decoder's state after it handed on out.

@@ -28,9 +28,14 @@ func (r *chunkReader) Read(b []byte) (int, error) {
 
 // decodeAll decodes chunks, reading into buffers of the sizes in sizes
 // in turn (256 when sizes is empty), and returns all the output.
-func decodeAll(t testing.TB, chunks [][]byte, sizes []int) []byte {
+func decodeAll(t testing.TB, chunks [][]byte, sizes []int, forTerm bool) []byte {
 	t.Helper()
-	d := newInputDecoder(&chunkReader{chunks: chunks})
+	var own [][]byte // chunkReader consumes its chunks
+	for _, c := range chunks {
+		own = append(own, bytes.Clone(c))
+	}
+	d := newInputDecoder(&chunkReader{chunks: own})
+	d.forTerm = forTerm
 	var out []byte
 	buf := make([]byte, 300)
 	for i := 0; ; i++ {
@@ -93,8 +98,13 @@ func TestInputDecoder(t *testing.T) {
 			for _, c := range tt.chunks {
 				chunks = append(chunks, []byte(c))
 			}
-			if got := string(decodeAll(t, chunks, nil)); got != tt.want {
+			if got := string(decodeAll(t, chunks, nil, false)); got != tt.want {
 				t.Errorf("decoded %q, want %q", got, tt.want)
+			}
+			// For x/term, U+FFFD is handed on as substitute.
+			want := strings.ReplaceAll(tt.want, fffd, string(substitute))
+			if got := string(decodeAll(t, chunks, nil, true)); got != want {
+				t.Errorf("decoded for x/term %q, want %q", got, want)
 			}
 		})
 	}
@@ -160,8 +170,11 @@ var keyForms = regexp.MustCompile("\x1b(?:\\[[1478]~|O[A-Za-z])")
 // way: runs of bad bytes replaced as strings.ToValidUTF8 does, then the
 // keys translated. The '~' that ends an endless escape sequence is left
 // out of both sides of the comparison (see FuzzInputDecoder).
-func modelDecode(in []byte) string {
+func modelDecode(in []byte, forTerm bool) string {
 	s := strings.ToValidUTF8(string(in), "\uFFFD")
+	if forTerm {
+		s = strings.ReplaceAll(s, "\uFFFD", string(substitute))
+	}
 	return keyForms.ReplaceAllStringFunc(s, func(k string) string {
 		switch k[len(k)-2:] {
 		case "1~", "7~":
@@ -195,47 +208,53 @@ func FuzzInputDecoder(f *testing.F) {
 		f.Add([]byte(s), []byte{byte(i), 3, 1, 7, 2})
 	}
 	f.Fuzz(func(t *testing.T, in, split []byte) {
-		whole := decodeAll(t, [][]byte{bytes.Clone(in)}, nil)
-		if !utf8.Valid(whole) {
-			t.Fatalf("output %q is not valid UTF-8", whole)
-		}
-		if got, want := strings.ReplaceAll(string(whole), "~", ""), strings.ReplaceAll(modelDecode(in), "~", ""); got != want {
-			t.Fatalf("decoded %q as %q, want %q", in, whole, want)
-		}
-		run := 0
-		for _, c := range whole {
-			switch {
-			case run == 0 && c != 0x1b:
-			case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '~':
-				run = 0
-			default:
-				run++
-				if run > maxEscapeRun+4 {
-					t.Fatalf("an escape sequence in %q runs past %d bytes", whole, maxEscapeRun+4)
-				}
-			}
-		}
-		// Split the input where split says, and read into buffers of
-		// sizes it gives too (1 to 16 bytes, or a full 256).
-		var chunks [][]byte
-		var sizes []int
-		rest := bytes.Clone(in)
-		for _, s := range split {
-			n := int(s % 8)
-			if n > len(rest) {
-				n = len(rest)
-			}
-			chunks = append(chunks, rest[:n])
-			rest = rest[n:]
-			if s >= 0xf0 {
-				sizes = append(sizes, 256)
-			} else {
-				sizes = append(sizes, 1+int(s>>4))
-			}
-		}
-		chunks = append(chunks, rest)
-		if got := decodeAll(t, chunks, sizes); !bytes.Equal(got, whole) {
-			t.Fatalf("decoded %q in chunks %q as %q, want %q as in one read", in, chunks, got, whole)
+		for _, forTerm := range []bool{false, true} {
+			checkDecoder(t, in, split, forTerm)
 		}
 	})
+}
+
+func checkDecoder(t *testing.T, in, split []byte, forTerm bool) {
+	whole := decodeAll(t, [][]byte{bytes.Clone(in)}, nil, forTerm)
+	if !utf8.Valid(whole) || forTerm && bytes.Contains(whole, replacement) {
+		t.Fatalf("output %q is not valid UTF-8, or holds U+FFFD for x/term", whole)
+	}
+	if got, want := strings.ReplaceAll(string(whole), "~", ""), strings.ReplaceAll(modelDecode(in, forTerm), "~", ""); got != want {
+		t.Fatalf("decoded %q as %q, want %q", in, whole, want)
+	}
+	run := 0
+	for _, c := range whole {
+		switch {
+		case run == 0 && c != 0x1b:
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '~':
+			run = 0
+		default:
+			run++
+			if run > maxEscapeRun+4 {
+				t.Fatalf("an escape sequence in %q runs past %d bytes", whole, maxEscapeRun+4)
+			}
+		}
+	}
+	// Split the input where split says, and read into buffers of
+	// sizes it gives too (1 to 16 bytes, or a full 256).
+	var chunks [][]byte
+	var sizes []int
+	rest := bytes.Clone(in)
+	for _, s := range split {
+		n := int(s % 8)
+		if n > len(rest) {
+			n = len(rest)
+		}
+		chunks = append(chunks, rest[:n])
+		rest = rest[n:]
+		if s >= 0xf0 {
+			sizes = append(sizes, 256)
+		} else {
+			sizes = append(sizes, 1+int(s>>4))
+		}
+	}
+	chunks = append(chunks, rest)
+	if got := decodeAll(t, chunks, sizes, forTerm); !bytes.Equal(got, whole) {
+		t.Fatalf("decoded %q in chunks %q as %q, want %q as in one read", in, chunks, got, whole)
+	}
 }
