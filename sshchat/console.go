@@ -48,6 +48,20 @@ type inputClock struct {
 func (c *inputClock) touch()               { c.last.Store(c.now().UnixNano()) }
 func (c *inputClock) since() time.Duration { return c.now().Sub(time.Unix(0, c.last.Load())) }
 
+// newConsole picks a session's console: x/term's line editor for a
+// terminal, lines with no prompt and no echo without one, and lines with
+// a prompt and simple echo for a terminal that understands no escape
+// codes.
+func newConsole(ch io.ReadWriter, clock *inputClock, win *atomic.Uint64, pty bool, term string, maxLine int) console {
+	switch {
+	case !pty:
+		return newPlainConsole(ch, clock, maxLine)
+	case term == "dumb":
+		return newDumbConsole(ch, clock, maxLine)
+	}
+	return newPTYConsole(ch, clock, win)
+}
+
 // ptyConsole drives an x/term Terminal over the SSH channel.
 //
 // x/term lets another goroutine Write while ReadLine waits for input, and

@@ -1,11 +1,57 @@
 package sshchat
 
 import (
+	"bytes"
 	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	gossh "golang.org/x/crypto/ssh"
 )
+
+// connectTerm joins as user with a terminal of type termName; it does not
+// wait for the welcome.
+func connectTerm(t testing.TB, addr, user, termName string) *client {
+	t.Helper()
+	raw, err := net.DialTimeout("tcp", addr, waitFor)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	cfg := &gossh.ClientConfig{
+		User: user,
+		Auth: []gossh.AuthMethod{gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
+			return nil, nil
+		})},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+		Timeout:         waitFor,
+	}
+	c, chans, reqs, err := gossh.NewClientConn(raw, addr, cfg)
+	if err != nil {
+		t.Fatalf("ssh handshake as %q: %v", user, err)
+	}
+	conn := gossh.NewClient(c, chans, reqs)
+	t.Cleanup(func() { _ = conn.Close() })
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatalf("new session: %v", err)
+	}
+	cl := &client{t: t, name: user, conn: conn, raw: raw, sess: sess, out: newTranscript(), waitErr: make(chan error, 1)}
+	cl.stdin, _ = sess.StdinPipe()
+	stdout, _ := sess.StdoutPipe()
+	sess.Stderr = cl.out
+	if err := sess.RequestPty(termName, 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatalf("pty: %v", err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatalf("shell: %v", err)
+	}
+	go func() { _, _ = io.Copy(cl.out, stdout); cl.out.close() }() // ends when the session's output ends
+	go func() { cl.waitErr <- sess.Wait() }()                      // ends when the session ends
+	return cl
+}
 
 // sendRaw writes each part as one write, exactly as given.
 func (c *client) sendRaw(parts ...string) {
@@ -13,6 +59,42 @@ func (c *client) sendRaw(parts ...string) {
 	for _, p := range parts {
 		if _, err := io.WriteString(c.stdin, p); err != nil {
 			c.t.Fatalf("%s: send %q: %v", c.name, p, err)
+		}
+	}
+}
+
+// rawOutput follows what a client receives, escape codes and all, apart
+// from the line-based expect.
+type rawOutput struct {
+	c    *client
+	next int // offset of the first byte not yet consumed
+}
+
+// expect waits for the output to hold want after what earlier calls
+// consumed, and consumes through it.
+func (o *rawOutput) expect(want string) {
+	c := o.c
+	c.t.Helper()
+	deadline := time.NewTimer(waitFor)
+	defer deadline.Stop()
+	tr := c.out
+	for {
+		tr.mu.Lock()
+		i := bytes.Index(tr.buf[o.next:], []byte(want))
+		if i >= 0 {
+			o.next += i + len(want)
+			tr.mu.Unlock()
+			return
+		}
+		change, closed := tr.change, tr.closed
+		tr.mu.Unlock()
+		if closed {
+			c.t.Fatalf("%s: output ended without %q; got:\n%q", c.name, want, tr.String())
+		}
+		select {
+		case <-change:
+		case <-deadline.C:
+			c.t.Fatalf("%s: no %q within %v; got:\n%q", c.name, want, waitFor, tr.String())
 		}
 	}
 }
@@ -120,4 +202,42 @@ func TestHomeEndAndArrowForms(t *testing.T) {
 		t.Errorf("application-mode up and down: bob got %q, want %q", got, "alice: z")
 	}
 	checkNothingRaw(t, bob)
+}
+
+// A dumb terminal (TERM=dumb, as in an editor's shell buffer) gets no
+// escape codes at all, from the welcome to the farewell; the server
+// echoes what is typed, rubs out with Backspace, and shows room lines on
+// lines of their own with the prompt and the half-typed line after them.
+func TestDumbTerminal(t *testing.T) {
+	srv := startServer(t, nil)
+	bob := join(t, srv, "bob")
+	dee := connectTerm(t, srv.addr, "dee", "dumb")
+	dee.expect("Welcome, dee!")
+	bob.expect("dee joined")
+	screen := &rawOutput{c: dee}
+	screen.expect("[dee] ")
+
+	dee.sendRaw("hel")
+	screen.expect("hel")
+	dee.sendRaw("x\x7f")
+	screen.expect("x\b \b")
+	bob.send("interrupting")
+	screen.expect("\r\nbob: interrupting\r\n[dee] hel")
+	dee.sendRaw("lo\r")
+	bob.expect("dee: hello")
+	screen.expect("lo\r\ndee: hello\r\n[dee] ")
+
+	// Keys a dumb terminal should not send are dropped whole.
+	dee.sendRaw("a\x1b[Db\x1bOHc\r")
+	bob.expect("dee: abc")
+
+	dee.sendRaw("/quit\r")
+	if err := dee.expectEnd(); err != nil {
+		t.Errorf("session ended with %v", err)
+	}
+	if got := dee.out.String(); strings.IndexByte(got, 0x1b) >= 0 {
+		t.Errorf("the dumb terminal received an escape code:\n%q", got)
+	}
+	// The dumb terminal also needs no invalid UTF-8 handling of its own.
+	checkNothingRaw(t, dee)
 }
