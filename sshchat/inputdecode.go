@@ -1,5 +1,5 @@
 // The user's input is cleaned up here, before any line editor sees it,
-// because x/term trusts its input in two ways it should not. It stops at a
+// because x/term trusts its input in ways it should not. It stops at a
 // byte that is not UTF-8 and waits for more input to complete it, for
 // good: one bad byte in a packet wedged the sender, with everything after
 // it unread. And it knows Home, End and the arrows in one spelling each,
