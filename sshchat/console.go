@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,20 @@ type inputClock struct {
 func (c *inputClock) touch()               { c.last.Store(c.now().UnixNano()) }
 func (c *inputClock) since() time.Duration { return c.now().Sub(time.Unix(0, c.last.Load())) }
 
+// newConsole picks a session's console: x/term's line editor for a
+// terminal, lines with no prompt and no echo without one, and lines with
+// a prompt and simple echo for a terminal that understands no escape
+// codes.
+func newConsole(ch io.ReadWriter, clock *inputClock, win *atomic.Uint64, pty bool, term string, maxLine int) console {
+	switch {
+	case !pty:
+		return newPlainConsole(ch, clock, maxLine)
+	case term == "dumb":
+		return newDumbConsole(ch, clock, maxLine)
+	}
+	return newPTYConsole(ch, clock, win)
+}
+
 // ptyConsole drives an x/term Terminal over the SSH channel.
 //
 // x/term lets another goroutine Write while ReadLine waits for input, and
@@ -60,6 +75,7 @@ func (c *inputClock) since() time.Duration { return c.now().Sub(time.Unix(0, c.l
 // holds the screen they are gathered into one SSH packet.
 type ptyConsole struct {
 	ch     io.ReadWriter
+	in     inputDecoder // reads ch for the terminal
 	t      *term.Terminal
 	clock  *inputClock
 	screen sync.Mutex
@@ -91,6 +107,7 @@ type ptyConsole struct {
 
 func newPTYConsole(ch io.ReadWriter, clock *inputClock, win *atomic.Uint64) *ptyConsole {
 	c := &ptyConsole{ch: ch, clock: clock, win: win, lineDone: true}
+	c.in.r, c.in.forTerm = clockReader{ch, clock}, true
 	c.t = term.NewTerminal(ptyIO{c}, "")
 	c.t.History = &editHistory{}
 	c.screen.Lock() // the reader goroutine, which creates the console, holds it
@@ -109,12 +126,11 @@ func (p ptyIO) Read(b []byte) (int, error) {
 	c := p.c
 	c.waiting = true
 	c.screen.Unlock()
-	n, err := c.ch.Read(b)
+	n, err := c.in.Read(b)
 	c.screen.Lock()
 	c.waiting = false
 	c.syncSize()
 	if n > 0 {
-		c.clock.touch()
 		c.lineDone = c.settles(b[:n])
 	}
 	if err != nil {
@@ -139,11 +155,12 @@ func (p ptyIO) Write(b []byte) (int, error) {
 // settles reports whether the terminal, once it has taken in, is left
 // with an empty line and nothing pending. x/term takes in all it can
 // before it reads again, but keeps pending an escape sequence not yet
-// ended (by a letter or '~', as it reads them) and whatever follows a
-// broken character, with the typed line still on screen. So in must end
-// with Enter, be valid UTF-8, and leave no escape sequence open; anything
-// else (a key, a paste's end marker, Alt+Enter) may leave text, and write
-// then lets the terminal repaint.
+// ended (by a letter or '~', as it reads them) and a character not yet
+// complete, with the typed line still on screen. So in must end with
+// Enter, be valid UTF-8 (the decoder splits a character only for a
+// buffer too small to hold it), and leave no escape sequence open;
+// anything else (a key, a paste's end marker, Alt+Enter) may leave text,
+// and write then lets the terminal repaint.
 func (c *ptyConsole) settles(in []byte) bool {
 	for _, b := range in {
 		switch {
@@ -167,6 +184,9 @@ func (c *ptyConsole) readLine() (string, bool, error) {
 		return "", false, err
 	}
 	c.eraseEcho(line)
+	if strings.ContainsRune(line, substitute) {
+		line = strings.ReplaceAll(line, string(substitute), string(utf8.RuneError))
+	}
 	return line, pasted, nil
 }
 
@@ -291,6 +311,7 @@ func (c *ptyConsole) stopReading() {
 // pipe): one line in, one event per line out, no prompt, no escape codes.
 type plainConsole struct {
 	in      *bufio.Reader
+	dec     inputDecoder
 	ch      io.Writer
 	clock   *inputClock
 	max     int
@@ -300,7 +321,8 @@ type plainConsole struct {
 
 func newPlainConsole(ch io.ReadWriter, clock *inputClock, maxLine int) *plainConsole {
 	c := &plainConsole{ch: ch, clock: clock, max: maxLine}
-	c.in = bufio.NewReaderSize(clockReader{ch, clock}, 4096)
+	c.dec.r = clockReader{ch, clock}
+	c.in = bufio.NewReaderSize(&c.dec, 4096)
 	return c
 }
 

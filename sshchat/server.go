@@ -295,11 +295,7 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 	s.clock.now = srv.now
 	s.clock.touch()
 	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
-	if s.pty {
-		s.console = newPTYConsole(ch, &s.clock, s.win)
-	} else {
-		s.console = newPlainConsole(ch, &s.clock, 4*srv.cfg.MaxMessageLen)
-	}
+	s.console = newConsole(ch, &s.clock, s.win, req.pty, req.term, 4*srv.cfg.MaxMessageLen)
 
 	if !srv.track(s) {
 		s.console.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))

@@ -219,7 +219,10 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			s.lastOnce.Do(func() { close(s.writerDone) })
 		}
 	}()
-	v := viewer{name: m.name, color: s.color, ownMessages: s.pty, joined: m.joinSeq}
+	// A terminal user's typed line is erased and replaced by the room's
+	// copy; a dumb terminal cannot erase it, so it keeps the echo alone.
+	_, dumb := s.console.(*dumbConsole)
+	v := viewer{name: m.name, color: s.color, ownMessages: s.pty && !dumb, joined: m.joinSeq}
 	var applied uint64
 	var batch []*event
 	var buf []byte
@@ -306,7 +309,7 @@ func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 		buf = append(buf, v.lang.t(row.farewell, args...)...)
 		buf = append(buf, '\n')
 	}
-	if s.pty {
+	if _, ok := s.console.(*ptyConsole); ok {
 		buf = append(buf, "\x1b[?2004l"...) // bracketed paste off: leave the terminal as found
 	}
 	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
