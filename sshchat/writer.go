@@ -219,10 +219,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			s.lastOnce.Do(func() { close(s.writerDone) })
 		}
 	}()
-	// A terminal user's typed line is erased and replaced by the room's
-	// copy; a dumb terminal cannot erase it, so it keeps the echo alone.
-	_, dumb := s.console.(*dumbConsole)
-	v := viewer{name: m.name, color: s.color, ownMessages: s.pty && !dumb, joined: m.joinSeq}
+	v := viewer{name: m.name, color: s.color, ownMessages: s.pty, joined: m.joinSeq}
 	var applied uint64
 	var batch []*event
 	var buf []byte
