@@ -2,110 +2,149 @@ package chatlog
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
 )
 
-// Memory is a Log in this process's memory: the log of a server run
-// without a store, and of tests. Follow's callbacks run inside Append,
-// under the log's lock, so they see entries in order; callers must not
-// hold a lock that a callback takes while they call Append.
+// Memory is a Log held in this process: for tests, and for a server run
+// without a store. It keeps at most historyMax entries per room.
+//
+// Follow callbacks run synchronously inside Append, in sequence order,
+// under the log's delivery lock (not its data lock, so a callback may call
+// Last or Search). Hence a callback must not call Append or a stop
+// function, and a caller must not hold a lock of its own that a callback
+// takes while it calls Append.
 type Memory struct {
-	mu        sync.Mutex
-	seq       uint64
-	perRoom   map[string][]Entry // oldest first, at most max each
-	ids       map[string]uint64
-	followers map[int]func(Entry)
-	nextID    int
-	max       int
-	now       func() time.Time
+	historyMax int
+	now        func() time.Time
+
+	// deliver is taken before mu is released in Append and held while the
+	// followers run, so followers see entries in sequence order even when
+	// several goroutines append at once.
+	deliver   sync.Mutex
+	followers map[int]func(Entry) // under deliver
+	nextID    int                 // under deliver
+
+	mu    sync.Mutex
+	seq   uint64
+	rooms map[string][]Entry // oldest first
+	ids   map[string]uint64  // ID of every retained entry to its sequence
 }
 
-// NewMemory keeps at most historyMax entries per room (0: 10,000).
+var _ Log = (*Memory)(nil)
+
+// NewMemory returns an empty log keeping historyMax entries per room (at
+// least 1) and stamping entries with now (time.Now if nil).
 func NewMemory(historyMax int, now func() time.Time) *Memory {
-	if historyMax <= 0 {
-		historyMax = 10000
+	if historyMax < 1 {
+		historyMax = 1
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Memory{perRoom: map[string][]Entry{}, ids: map[string]uint64{},
-		followers: map[int]func(Entry){}, max: historyMax, now: now}
+	return &Memory{
+		historyMax: historyMax,
+		now:        now,
+		followers:  make(map[int]func(Entry)),
+		rooms:      make(map[string][]Entry),
+		ids:        make(map[string]uint64),
+	}
 }
 
+// Append stores e and calls the followers before it returns.
 func (m *Memory) Append(ctx context.Context, e Entry) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, errors.Join(ErrUnavailable, err)
+	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if seq, ok := m.ids[e.ID]; ok && e.ID != "" {
-		return seq, nil
+	if e.ID != "" {
+		if seq, ok := m.ids[e.ID]; ok {
+			m.mu.Unlock()
+			return seq, nil
+		}
 	}
 	m.seq++
-	e.Seq, e.At = m.seq, m.now()
+	e.Seq = m.seq
+	e.At = m.now()
+	h := append(m.rooms[e.Room], e)
+	if len(h) > m.historyMax {
+		for _, old := range h[:len(h)-m.historyMax] {
+			delete(m.ids, old.ID)
+		}
+		// Copy rather than reslice, so the dropped entries are freed.
+		h = slices.Clone(h[len(h)-m.historyMax:])
+	}
+	m.rooms[e.Room] = h
 	if e.ID != "" {
 		m.ids[e.ID] = e.Seq
 	}
-	list := append(m.perRoom[e.Room], e)
-	if len(list) > m.max {
-		for _, old := range list[:len(list)-m.max] {
-			delete(m.ids, old.ID)
-		}
-		list = slices.Clone(list[len(list)-m.max:])
-	}
-	m.perRoom[e.Room] = list
+	m.deliver.Lock()
+	m.mu.Unlock()
 	for _, fn := range m.followers {
 		fn(e)
 	}
+	m.deliver.Unlock()
 	return e.Seq, nil
 }
 
-func (m *Memory) Follow(fn func(Entry)) (func(), error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// Follow registers fn; see Memory for where it runs.
+func (m *Memory) Follow(fn func(Entry)) (stop func(), err error) {
+	m.deliver.Lock()
 	id := m.nextID
 	m.nextID++
 	m.followers[id] = fn
+	m.deliver.Unlock()
+	var once sync.Once
 	return func() {
-		m.mu.Lock()
-		delete(m.followers, id)
-		m.mu.Unlock()
+		once.Do(func() {
+			m.deliver.Lock()
+			delete(m.followers, id)
+			m.deliver.Unlock()
+		})
 	}, nil
 }
 
-func (m *Memory) Last(_ context.Context, room string, n int, upTo uint64) ([]Entry, error) {
+// Last returns at most n of room's latest entries up to upTo, oldest first.
+func (m *Memory) Last(ctx context.Context, room string, n int, upTo uint64) ([]Entry, error) {
+	if n <= 0 {
+		return nil, nil
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	list := m.perRoom[room]
+	h := m.rooms[room]
+	end := len(h)
 	if upTo > 0 {
-		i, _ := slices.BinarySearchFunc(list, upTo+1, func(e Entry, seq uint64) int {
-			return compareSeq(e.Seq, seq)
+		end, _ = slices.BinarySearchFunc(h, upTo+1, func(e Entry, seq uint64) int {
+			switch {
+			case e.Seq < seq:
+				return -1
+			case e.Seq > seq:
+				return 1
+			}
+			return 0
 		})
-		list = list[:i]
 	}
-	return slices.Clone(list[max(0, len(list)-n):]), nil
+	start := max(0, end-n)
+	return slices.Clone(h[start:end]), nil
 }
 
-func (m *Memory) Search(_ context.Context, room string, words []string, limit int) ([]Entry, error) {
+// Search returns at most limit of room's latest entries matching words.
+func (m *Memory) Search(ctx context.Context, room string, words []string, limit int) ([]Entry, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	match := NewMatcher(words)
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	h := slices.Clone(m.rooms[room])
+	m.mu.Unlock()
 	var found []Entry
-	list := m.perRoom[room]
-	for i := len(list) - 1; i >= 0 && len(found) < limit; i-- {
-		if match.Match(list[i].Text) {
-			found = append(found, list[i])
+	for i := len(h) - 1; i >= 0 && len(found) < limit; i-- {
+		if match.Match(h[i].Text) {
+			found = append(found, h[i])
 		}
 	}
 	slices.Reverse(found)
 	return found, nil
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
