@@ -38,6 +38,11 @@ type Config struct {
 	FloodStrikes      int     // lines refused in a row before a flooder is disconnected
 
 	HistoryLen   int           // messages shown to a joiner; 0: none
+	DataDir      string        // the embedded store's directory; "": history in memory only
+	HistoryMax   int           // messages kept per room
+	HistoryAge   time.Duration // messages older than this are dropped; 0 keeps them
+	Sync         string        // when the store syncs to disk: "always" or an interval
+	StoreMax     int64         // bytes of disk the store may use
 	StoreTimeout time.Duration // how long a message may wait for the log to take it
 	Log          chatlog.Log   // the rooms' log; nil: in memory, lost on restart
 
@@ -64,6 +69,11 @@ func DefaultConfig() Config {
 		AnnounceWindow:   time.Second,
 		StoreTimeout:     2 * time.Second,
 		HistoryLen:       20,
+		DataDir:          "data",
+		HistoryMax:       10000,
+		HistoryAge:       30 * 24 * time.Hour,
+		Sync:             "2m",
+		StoreMax:         1 << 30,
 
 		MaxConnsPerAddr:   10,
 		MaxConns:          10000,
@@ -101,6 +111,11 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines one paste may have; ten pasted lines cost one message (0: no limit)")
 	fs.IntVar(&c.FloodStrikes, "flood-strikes", c.FloodStrikes, "lines refused in a row before a flooder is disconnected (0: never)")
 	fs.IntVar(&c.HistoryLen, "history", c.HistoryLen, "earlier messages shown to a user who joins (0: off)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory of the embedded history store, created on first start")
+	fs.IntVar(&c.HistoryMax, "history-max", c.HistoryMax, "messages kept per room")
+	fs.Var(durationValue{&c.HistoryAge}, "history-age", "messages older than this are dropped, e.g. 30d or 12h (0: kept)")
+	fs.StringVar(&c.Sync, "sync", c.Sync, `how often the store syncs to disk: an interval, or "always" (see README: what a power cut can lose)`)
+	fs.Int64Var(&c.StoreMax, "store-max", c.StoreMax, "bytes of disk the history store may use")
 	fs.DurationVar(&c.StoreTimeout, "store-timeout", c.StoreTimeout, "how long a message may wait for the history store before its sender is told it was not sent")
 }
 
@@ -121,6 +136,8 @@ func (c *Config) validate() error {
 		{"outbox", c.OutboxBytes > 0},
 		{"burst", c.MsgBurst > 0 || c.MsgRate == 0},
 		{"store-timeout", c.StoreTimeout > 0},
+		{"history-max", c.HistoryMax > 0},
+		{"store-max", c.StoreMax > 0},
 	}
 	for _, p := range positive {
 		if !p.ok {
@@ -141,6 +158,7 @@ func (c *Config) validate() error {
 		{"paste-lines", c.MaxPasteLines >= 0},
 		{"flood-strikes", c.FloodStrikes >= 0},
 		{"history", c.HistoryLen >= 0 && c.HistoryLen <= maxHistoryShown},
+		{"history-age", c.HistoryAge >= 0},
 	}
 	for _, p := range off {
 		if !p.ok {

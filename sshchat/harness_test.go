@@ -41,6 +41,9 @@ func startServer(t testing.TB, edit func(*Config)) *testServer {
 	// Each join and leave told at once, so tests can wait for its line;
 	// presence_test.go tests the default's batching.
 	cfg.AnnounceWindow = 0
+	// History in memory: the tests of the store (store_test.go) give a
+	// data directory.
+	cfg.DataDir = ""
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -336,7 +339,7 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 // newTestRoom is a lobby on an in-memory log, following it as a server
 // does, for tests that drive a room directly.
 func newTestRoom(window time.Duration, now func() time.Time) *room {
-	log := chatlog.NewMemory(0, now)
+	log := chatlog.NewMemory(100, now)
 	r := newRoom(lobbyName, log, newRegistry(), window, now)
 	_, _ = log.Follow(r.deliver)
 	return r

@@ -156,7 +156,7 @@ func (g *gatedLog) Last(ctx context.Context, room string, n int, upTo uint64) ([
 // A message said while a joiner's history is read reaches the joiner
 // once, after the history, in order.
 func TestMessageDuringHistoryReadIsShownOnce(t *testing.T) {
-	gate := &gatedLog{Log: chatlog.NewMemory(0, nil), reading: make(chan struct{}), release: make(chan struct{})}
+	gate := &gatedLog{Log: chatlog.NewMemory(100, nil), reading: make(chan struct{}), release: make(chan struct{})}
 	srv := startServer(t, func(c *Config) { c.Log = gate; c.HistoryLen = 10 })
 	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
 	<-gate.reading

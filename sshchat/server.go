@@ -6,14 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +20,7 @@ import (
 	"github.com/charmbracelet/wish"
 	"github.com/sshchat/sshchat/sshchat/chatlog"
 	"github.com/sshchat/sshchat/sshchat/connlimit"
+	"github.com/sshchat/sshchat/sshchat/store"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -33,6 +32,8 @@ type Server struct {
 	names       *registry
 	lobby       *room
 	chatLog     chatlog.Log
+	ownStore    *store.Store // the store New opened, closed by Shutdown or Close
+	storeOnce   sync.Once
 	stopFollow  func()
 	ssh         *ssh.Server
 	lang        lang
@@ -74,8 +75,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("unknown language %q: use en or pt", cfg.Lang)
 	}
 	srv.lang = l
-	if srv.chatLog == nil {
-		srv.chatLog = chatlog.NewMemory(0, cfg.Now)
+	if err := srv.openLog(); err != nil {
+		return nil, err
 	}
 	srv.lobby = newRoom(lobbyName, srv.chatLog, srv.names, cfg.AnnounceWindow, cfg.Now)
 
@@ -102,12 +103,19 @@ func New(cfg Config) (*Server, error) {
 		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
 		ssh.WrapConn(srv.acceptConn),
 		func(s *ssh.Server) error {
+			s.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{PublicKeyAuthAlgorithms: keyAlgorithms}
+			}
+			return nil
+		},
+		func(s *ssh.Server) error {
 			s.ChannelHandlers = map[string]ssh.ChannelHandler{"session": srv.sessionChannel}
 			s.RequestHandlers = map[string]ssh.RequestHandler{} // no port forwarding, nothing global
 			return nil
 		},
 	)
 	if err != nil {
+		srv.closeLog()
 		return nil, fmt.Errorf("set up ssh server: %w", err)
 	}
 	srv.ssh = s
@@ -121,10 +129,19 @@ func New(cfg Config) (*Server, error) {
 		}
 	})
 	if err != nil {
+		srv.closeLog()
 		return nil, fmt.Errorf("follow the chat log: %w", err)
 	}
 	return srv, nil
 }
+
+// keyAlgorithms are the signature algorithms a client may authenticate
+// with: x/crypto's, less SHA-1 RSA signatures ("ssh-rsa"), as OpenSSH
+// since 8.8. A key is an identity here, so its signature must prove
+// something; RSA keys still work through rsa-sha2-256 and -512.
+var keyAlgorithms = slices.DeleteFunc(gossh.SupportedAlgorithms().PublicKeyAuths, func(a string) bool {
+	return a == gossh.KeyAlgoRSA || a == gossh.CertAlgoRSAv01
+})
 
 // hostKeyPath makes sure dir exists and returns the host key's path in it.
 func hostKeyPath(dir string) (string, error) {
@@ -165,100 +182,6 @@ func (srv *Server) Serve(ln net.Listener) error {
 		return nil
 	}
 	return err
-}
-
-// acceptConn runs for every TCP connection before the SSH handshake, where
-// refusing costs least: connection limits apply here (wish's rate limiter
-// runs after authentication, too late for a handshake flood). A refused
-// client gets one line of text, which OpenSSH shows, and the connection
-// closes.
-//
-// A timer covers the handshake, authentication and the shell request, so a
-// client that stalls anywhere before the chat starts is dropped. (A
-// deadline on the connection would not hold: the SSH library resets the
-// deadline on every read and write.)
-func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
-	release, err := srv.limits.Add(remoteAddr(conn))
-	if err != nil {
-		srv.log.Warn("connection refused", "remote", conn.RemoteAddr().String(), "reason", err)
-		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = io.WriteString(conn, refusalLine(err))
-		return nil
-	}
-	lc := &limitedConn{Conn: conn, release: release}
-	lc.setup = time.AfterFunc(srv.cfg.HandshakeTimeout, func() {
-		srv.log.Info("connection closed: no chat session started in time", "remote", conn.RemoteAddr().String(), "timeout", srv.cfg.HandshakeTimeout)
-		_ = conn.Close()
-		release()
-	})
-	ctx.SetValue(ctxConn, lc)
-	return lc
-}
-
-// limitedConn gives its slot back to the limiter when closed, and carries
-// the timers that close it if no chat session starts in time, and shortly
-// after the session ends if the client does not hang up.
-type limitedConn struct {
-	net.Conn
-	release  func()
-	setup    *time.Timer
-	sessions atomic.Int32 // session channels opened: one is allowed
-
-	mu     sync.Mutex
-	linger *time.Timer
-}
-
-// closeAfter closes the connection after d unless it closes first; the
-// timer holds only this small wrapper, so a session's SSH state is
-// garbage as soon as the client hangs up.
-func (c *limitedConn) closeAfter(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.linger == nil {
-		c.linger = time.AfterFunc(d, func() { _ = c.Close() })
-	}
-}
-
-// SetDeadline ignores the zero deadline that the SSH library sets before
-// every read and write (it sets one only when idle or maximum timeouts
-// are configured, which we do not use): clearing a deadline that was never
-// set is work on every packet for nothing.
-func (c *limitedConn) SetDeadline(t time.Time) error {
-	if t.IsZero() {
-		return nil
-	}
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *limitedConn) Close() error {
-	c.setup.Stop()
-	c.mu.Lock()
-	if c.linger != nil {
-		c.linger.Stop()
-	}
-	c.mu.Unlock()
-	c.release()
-	return c.Conn.Close()
-}
-
-func remoteAddr(c net.Conn) netip.Addr {
-	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
-		return ap.Addr()
-	}
-	return netip.IPv6Unspecified()
-}
-
-// refusalLine says why a connection is refused, in both languages: no
-// language is known before the handshake.
-func refusalLine(err error) string {
-	id := msgRefusedTotal
-	switch {
-	case errors.Is(err, connlimit.ErrPerAddr):
-		id = msgRefusedPerAddr
-	case errors.Is(err, connlimit.ErrThrottled):
-		id = msgRefusedThrottled
-	}
-	return "sshchat: " + langEN.t(id) + " / " + langPT.t(id) + "\r\n"
 }
 
 // handle serves one chat session, from the shell request to the end,
@@ -306,42 +229,6 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 	if s.start() {
 		go s.chat() // ends with the session
 	}
-}
-
-// refuseCommand answers "ssh host command" with one line saying the chat
-// runs no commands, and a failure status.
-func (srv *Server) refuseCommand(conn gossh.Conn, lc *limitedConn, ch gossh.Channel, req sessionRequest) {
-	defer srv.contain(conn)
-	lc.setup.Stop()
-	lc.closeAfter(srv.cfg.FlushTimeout) // before writing: the client may not read
-	l := langFromEnv(req.env, srv.lang)
-	srv.log.Info("command refused", "remote", conn.RemoteAddr().String(), "user", conn.User())
-	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands, joinCommand(conn, l))+"\r\n")
-	sendExit(ch, 1)
-}
-
-// joinCommand is how the user of conn connects without a command: the
-// port they reached and the name they gave. The host is the address they
-// reached, which behind a proxy may not be the one they typed.
-func joinCommand(conn gossh.Conn, l lang) string {
-	user, err := checkName(conn.User(), isCommandName) // untrusted: the client chose it
-	if err != nil {
-		user = l.t(msgArgsName)
-	}
-	host, port := "host", "22"
-	if ap, err := netip.ParseAddrPort(conn.LocalAddr().String()); err == nil {
-		port = strconv.Itoa(int(ap.Port()))
-		if a := ap.Addr().Unmap(); !a.IsUnspecified() {
-			host = a.String()
-			if a.Is6() {
-				host = "[" + host + "]"
-			}
-		}
-	}
-	if port == "22" {
-		return "ssh " + user + "@" + host
-	}
-	return "ssh -p " + port + " " + user + "@" + host
 }
 
 // contain, deferred at the top of a connection's goroutine, turns a panic
@@ -410,6 +297,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	}
 	_ = srv.ssh.Close()
 	srv.stopFollow()
+	srv.closeLog() // after the notice: users are told first
 	srv.log.Info("shut down")
 	return err
 }
@@ -420,6 +308,7 @@ func (srv *Server) Close() error {
 	srv.lobby.close()
 	err := srv.ssh.Close()
 	srv.stopFollow()
+	srv.closeLog()
 	return err
 }
 

@@ -1,6 +1,9 @@
 package sshchat
 
 import (
+	"io"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -128,4 +131,40 @@ func packWindow(cols, rows uint32) uint64 { return uint64(cols)<<32 | uint64(row
 // unpackWindow returns a packed size, clamped to what a terminal can be.
 func unpackWindow(w uint64) (cols, rows int) {
 	return clampWindow(int(min(w>>32, 1<<20)), int(min(w&0xffffffff, 1<<20)))
+}
+
+// refuseCommand answers "ssh host command" with one line saying the chat
+// runs no commands, and a failure status.
+func (srv *Server) refuseCommand(conn gossh.Conn, lc *limitedConn, ch gossh.Channel, req sessionRequest) {
+	defer srv.contain(conn)
+	lc.setup.Stop()
+	lc.closeAfter(srv.cfg.FlushTimeout) // before writing: the client may not read
+	l := langFromEnv(req.env, srv.lang)
+	srv.log.Info("command refused", "remote", conn.RemoteAddr().String(), "user", conn.User())
+	_, _ = io.WriteString(ch.Stderr(), l.t(msgNoCommands, joinCommand(conn, l))+"\r\n")
+	sendExit(ch, 1)
+}
+
+// joinCommand is how the user of conn connects without a command: the
+// port they reached and the name they gave. The host is the address they
+// reached, which behind a proxy may not be the one they typed.
+func joinCommand(conn gossh.Conn, l lang) string {
+	user, err := checkName(conn.User(), isCommandName) // untrusted: the client chose it
+	if err != nil {
+		user = l.t(msgArgsName)
+	}
+	host, port := "host", "22"
+	if ap, err := netip.ParseAddrPort(conn.LocalAddr().String()); err == nil {
+		port = strconv.Itoa(int(ap.Port()))
+		if a := ap.Addr().Unmap(); !a.IsUnspecified() {
+			host = a.String()
+			if a.Is6() {
+				host = "[" + host + "]"
+			}
+		}
+	}
+	if port == "22" {
+		return "ssh " + user + "@" + host
+	}
+	return "ssh -p " + port + " " + user + "@" + host
 }

@@ -1,0 +1,112 @@
+package sshchat
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	"github.com/sshchat/sshchat/sshchat/connlimit"
+)
+
+// Before the SSH handshake: every TCP connection is counted against the
+// connection limits, where refusing costs least, and timed until its chat
+// session starts.
+
+// acceptConn runs for every TCP connection before the SSH handshake, where
+// refusing costs least: connection limits apply here (wish's rate limiter
+// runs after authentication, too late for a handshake flood). A refused
+// client gets one line of text, which OpenSSH shows, and the connection
+// closes.
+//
+// A timer covers the handshake, authentication and the shell request, so a
+// client that stalls anywhere before the chat starts is dropped. (A
+// deadline on the connection would not hold: the SSH library resets the
+// deadline on every read and write.)
+func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
+	release, err := srv.limits.Add(remoteAddr(conn))
+	if err != nil {
+		srv.log.Warn("connection refused", "remote", conn.RemoteAddr().String(), "reason", err)
+		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(conn, refusalLine(err))
+		return nil
+	}
+	lc := &limitedConn{Conn: conn, release: release}
+	lc.setup = time.AfterFunc(srv.cfg.HandshakeTimeout, func() {
+		srv.log.Info("connection closed: no chat session started in time", "remote", conn.RemoteAddr().String(), "timeout", srv.cfg.HandshakeTimeout)
+		_ = conn.Close()
+		release()
+	})
+	ctx.SetValue(ctxConn, lc)
+	return lc
+}
+
+// limitedConn gives its slot back to the limiter when closed, and carries
+// the timers that close it if no chat session starts in time, and shortly
+// after the session ends if the client does not hang up.
+type limitedConn struct {
+	net.Conn
+	release  func()
+	setup    *time.Timer
+	sessions atomic.Int32 // session channels opened: one is allowed
+
+	mu     sync.Mutex
+	linger *time.Timer
+}
+
+// closeAfter closes the connection after d unless it closes first; the
+// timer holds only this small wrapper, so a session's SSH state is
+// garbage as soon as the client hangs up.
+func (c *limitedConn) closeAfter(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.linger == nil {
+		c.linger = time.AfterFunc(d, func() { _ = c.Close() })
+	}
+}
+
+// SetDeadline ignores the zero deadline that the SSH library sets before
+// every read and write (it sets one only when idle or maximum timeouts
+// are configured, which we do not use): clearing a deadline that was never
+// set is work on every packet for nothing.
+func (c *limitedConn) SetDeadline(t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *limitedConn) Close() error {
+	c.setup.Stop()
+	c.mu.Lock()
+	if c.linger != nil {
+		c.linger.Stop()
+	}
+	c.mu.Unlock()
+	c.release()
+	return c.Conn.Close()
+}
+
+func remoteAddr(c net.Conn) netip.Addr {
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		return ap.Addr()
+	}
+	return netip.IPv6Unspecified()
+}
+
+// refusalLine says why a connection is refused, in both languages: no
+// language is known before the handshake.
+func refusalLine(err error) string {
+	id := msgRefusedTotal
+	switch {
+	case errors.Is(err, connlimit.ErrPerAddr):
+		id = msgRefusedPerAddr
+	case errors.Is(err, connlimit.ErrThrottled):
+		id = msgRefusedThrottled
+	}
+	return "sshchat: " + langEN.t(id) + " / " + langPT.t(id) + "\r\n"
+}

@@ -1,0 +1,289 @@
+// Package store keeps the chat log in a NATS JetStream stream served by
+// a nats-server embedded in this process: one stream for every room, one
+// subject per room, the stream's sequence as the rooms' one order.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
+)
+
+// Options configure Open. The zero value of each field means its default.
+type Options struct {
+	Dir        string        // data directory, created if missing; default "data"
+	MaxStore   int64         // bytes of disk JetStream may use; default 1 GiB
+	Sync       string        // file store sync: "always", or an interval such as "2m" (default, as nats-server)
+	HistoryMax int64         // messages kept per room; default 10,000
+	HistoryAge time.Duration // age past which messages are dropped; 0 keeps them forever (the flag's default is DefaultHistoryAge)
+	Timeout    time.Duration // bound on each store operation; default 2 s
+	Logger     *slog.Logger  // gets the embedded server's warnings and errors; default discards
+
+	syncInterval time.Duration
+	syncAlways   bool
+}
+
+const (
+	// StreamName is the one stream that holds every room's messages.
+	StreamName = "CHAT"
+	// subjectPrefix starts every room's subject: chat.room.<hex of name>.
+	subjectPrefix = "chat.room."
+	// DefaultHistoryAge is the age limit a server is started with unless
+	// told otherwise; Options.HistoryAge's zero value keeps messages for
+	// ever, as JetStream's MaxAge does.
+	DefaultHistoryAge = 30 * 24 * time.Hour
+	// dedupeWindow is how long an entry ID is remembered: far longer than
+	// any retry of one Append, which the Timeout bounds.
+	dedupeWindow = 2 * time.Minute
+)
+
+func (o *Options) setDefaults() error {
+	if o.Dir == "" {
+		o.Dir = "data"
+	}
+	if o.MaxStore <= 0 {
+		o.MaxStore = 1 << 30
+	}
+	switch o.Sync {
+	case "", "default":
+	case "always":
+		o.syncAlways = true
+	default:
+		d, err := time.ParseDuration(o.Sync)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("store: sync %q: want \"always\" or a positive duration", o.Sync)
+		}
+		o.syncInterval = d
+	}
+	if o.HistoryMax <= 0 {
+		o.HistoryMax = 10_000
+	}
+	if o.HistoryAge < 0 {
+		o.HistoryAge = 0
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return nil
+}
+
+// Store is a chatlog.Log in a JetStream stream. Its methods are safe for
+// concurrent use.
+type Store struct {
+	opts Options
+	ref  *serverRef // the embedded server, swapped by Suspend and Resume
+	nc   *nats.Conn
+	js   jetstream.JetStream
+
+	// Search scans a room in batches; its cost is bounded by HistoryMax.
+	searchBatch int
+
+	mu        sync.Mutex
+	followers map[*follower]struct{}
+	closed    bool
+}
+
+var _ chatlog.Log = (*Store)(nil)
+
+// Open starts the embedded server on opts.Dir, connects to it in
+// process, and creates or updates the stream.
+func Open(opts Options) (*Store, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	ns, err := startServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	ref := &serverRef{ns: ns}
+	nc, err := nats.Connect("",
+		nats.Name("sshchat-store"),
+		nats.InProcessServer(ref),
+		// Reconnect for ever, quickly: the server is in this process, so
+		// it is back as soon as Resume has started it.
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(50*time.Millisecond),
+		nats.ReconnectJitter(0, 0),
+		// No buffering while disconnected: a message published then would
+		// be stored after its sender was told it failed.
+		nats.ReconnectBufSize(-1),
+	)
+	if err != nil {
+		stopServer(context.Background(), ns)
+		return nil, fmt.Errorf("store: connect to embedded server: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		stopServer(context.Background(), ns)
+		return nil, fmt.Errorf("store: jetstream: %w", err)
+	}
+	s := &Store{
+		opts:        opts,
+		ref:         ref,
+		nc:          nc,
+		js:          js,
+		searchBatch: 500,
+		followers:   make(map[*follower]struct{}),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if _, err := js.CreateOrUpdateStream(ctx, s.streamConfig()); err != nil {
+		nc.Close()
+		stopServer(context.Background(), ns)
+		return nil, fmt.Errorf("store: create stream %s: %w", StreamName, err)
+	}
+	return s, nil
+}
+
+func (s *Store) streamConfig() jetstream.StreamConfig {
+	dup := dedupeWindow
+	if a := s.opts.HistoryAge; a > 0 && a < dup {
+		dup = a // JetStream refuses a dedupe window longer than MaxAge.
+	}
+	return jetstream.StreamConfig{
+		Name:              StreamName,
+		Description:       "sshchat rooms' messages, one subject per room",
+		Subjects:          []string{subjectPrefix + ">"},
+		Storage:           jetstream.FileStorage,
+		Retention:         jetstream.LimitsPolicy,
+		Discard:           jetstream.DiscardOld,
+		MaxMsgsPerSubject: s.opts.HistoryMax,
+		MaxAge:            s.opts.HistoryAge,
+		Duplicates:        dup,
+		// Last and Search read with direct gets, which skip the JetStream
+		// API's request handling and answer from the stream itself.
+		AllowDirect: true,
+	}
+}
+
+// Close stops the followers, drains the connection, then shuts the
+// embedded server down and waits for it, all within about the Timeout.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	fs := make([]*follower, 0, len(s.followers))
+	for f := range s.followers {
+		fs = append(fs, f)
+	}
+	s.mu.Unlock()
+	for _, f := range fs {
+		f.stop()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
+	defer cancel()
+	closed := make(chan struct{})
+	s.nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
+	if err := s.nc.Drain(); err != nil {
+		s.nc.Close()
+	}
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		s.nc.Close()
+	}
+	ns := s.ref.get()
+	s.ref.set(nil)
+	stopServer(ctx, ns)
+	return nil
+}
+
+// Suspend shuts the embedded server down while the Store stays: every
+// operation then fails with chatlog.ErrUnavailable within the Timeout,
+// as when a disk fails or an external cluster is unreachable. It is for
+// tests of what callers do then; Resume ends it.
+func (s *Store) Suspend() {
+	ns := s.ref.get()
+	s.ref.set(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	stopServer(ctx, ns)
+}
+
+// Resume starts a new embedded server on the same directory after
+// Suspend. Nothing else is needed: the connection reconnects within
+// about 50 ms, and followers resume after the last entry they delivered,
+// so none is skipped or repeated.
+func (s *Store) Resume() error {
+	if s.ref.get() != nil {
+		return nil
+	}
+	ns, err := startServer(s.opts)
+	if err != nil {
+		return err
+	}
+	s.ref.set(ns)
+	return nil
+}
+
+// unavailable wraps err as the log's "not answering" with what was tried.
+func unavailable(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", chatlog.ErrUnavailable, what, err)
+}
+
+// bound returns ctx limited by the store's Timeout.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opts.Timeout)
+}
+
+// errEmptyRoom refuses a room with no name: it has no subject.
+var errEmptyRoom = errors.New("store: empty room name")
+
+// subject returns room's subject. Room names are user-chosen Unicode and
+// may hold the dots, spaces and wildcards that subjects give meaning to,
+// so the name travels as lower-case hex: one token, any name, reversible.
+func subject(room string) string {
+	const digits = "0123456789abcdef"
+	var b strings.Builder
+	b.Grow(len(subjectPrefix) + 2*len(room))
+	b.WriteString(subjectPrefix)
+	for i := 0; i < len(room); i++ {
+		b.WriteByte(digits[room[i]>>4])
+		b.WriteByte(digits[room[i]&15])
+	}
+	return b.String()
+}
+
+// roomOf decodes a subject made by subject.
+func roomOf(subj string) (string, error) {
+	tok, ok := strings.CutPrefix(subj, subjectPrefix)
+	if !ok || len(tok)%2 != 0 {
+		return "", fmt.Errorf("store: subject %q is no room's", subj)
+	}
+	b := make([]byte, len(tok)/2)
+	for i := range b {
+		hi, lo := unhex(tok[2*i]), unhex(tok[2*i+1])
+		if hi < 0 || lo < 0 {
+			return "", fmt.Errorf("store: subject %q is no room's", subj)
+		}
+		b[i] = byte(hi<<4 | lo)
+	}
+	return string(b), nil
+}
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c - 'a' + 10)
+	}
+	return -1
+}

@@ -1,0 +1,111 @@
+package sshchat
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat/store"
+)
+
+// withStore runs the server on the embedded store in dir.
+func withStore(dir string, edit func(*Config)) func(*Config) {
+	return func(c *Config) {
+		c.DataDir = dir
+		c.StoreTimeout = time.Second
+		if edit != nil {
+			edit(c)
+		}
+	}
+}
+
+// A server started again on the same data directory shows what was said
+// before, on joining and with /history.
+func TestHistorySurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	first := startServer(t, withStore(dir, nil))
+	alice := connect(t, first.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	alice.send("olá, João")
+	alice.expect("alice: olá, João")
+	alice.send("second")
+	alice.expect("alice: second")
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := first.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alice.expect("shutting down")
+
+	second := startServer(t, withStore(dir, nil))
+	bob := connect(t, second.addr, "bob", clientOpts{})
+	bob.expect("── earlier messages ──")
+	bob.expectStamped("alice: olá, João")
+	bob.expectStamped("alice: second")
+	bob.expect("Welcome, bob!")
+	bob.send("/search joao")
+	bob.expect("── 1 messages holding: joao ──")
+	bob.expectStamped("alice: olá, João")
+}
+
+// A store that stops answering: the sender is told the message was not
+// sent, nobody else sees it, everyone's session goes on, and the chat
+// recovers by itself when the store does.
+func TestStoreThatStopsAnswering(t *testing.T) {
+	srv := startServer(t, withStore(t.TempDir(), nil))
+	st := srv.ownStore
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	bob := connect(t, srv.addr, "bob", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	bob.expect("Bem-vindo(a), bob!")
+	alice.send("before")
+	bob.expect("alice: before")
+
+	st.Suspend()
+	alice.send("lost in the dark")
+	alice.expect("! Not sent: the history store is not answering.")
+	bob.send("/history 1")
+	bob.expect("! Histórico indisponível")
+	bob.send("/alice ainda aqui?") // private messages do not need the store
+	alice.expect("[private] bob → you: ainda aqui?")
+
+	if err := st.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the store to answer again", func() bool {
+		alice.send("back")
+		_, ok := bob.out.waitLine(func(l string) bool { return strings.Contains(l, "alice: back") }, 2*time.Second)
+		return ok
+	})
+	if strings.Contains(bob.out.String(), "lost in the dark") {
+		t.Errorf("bob saw the message that was not sent:\n%s", bob.out.String())
+	}
+	if !strings.Contains(srv.logs.String(), "message not sent") {
+		t.Error("the log does not say why a message was not sent")
+	}
+}
+
+// A data directory that cannot be used fails New at once with an error
+// naming it, never a hang.
+func TestBadDataDirFailsAtStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "data")
+	if err := os.WriteFile(file, []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.KeyDir = t.TempDir()
+	cfg.DataDir = file
+	start := time.Now()
+	_, err := New(cfg)
+	if err == nil || !strings.Contains(err.Error(), file) {
+		t.Fatalf("New = %v, want an error naming %s", err, file)
+	}
+	if d := time.Since(start); d > waitFor {
+		t.Errorf("took %v to fail", d)
+	}
+}
+
+var _ = store.Open // the store under test is the real embedded one
