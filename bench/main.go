@@ -25,9 +25,10 @@ import (
 
 // server is one server under test: how to start it and where it listens.
 type server struct {
-	name string
-	addr string
-	argv []string
+	name  string
+	addr  string
+	argv  []string
+	store bool // give it a fresh data directory per run
 }
 
 // metrics are the chatbench figures compared, in the order printed.
@@ -40,6 +41,7 @@ func main() {
 	bin := flag.String("bin", "bin", "folder holding sshchat, floor and chatbench")
 	runs := flag.Int("runs", 3, "runs of each server")
 	timeout := flag.Duration("timeout", 30*time.Minute, "longest a single chatbench run may take")
+	memory := flag.Bool("memory", false, "run sshchat with its history in memory, not in the embedded store")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: bench [-runs N] [-bin DIR] -- CHATBENCH-FLAGS (e.g. -n 500 -senders 20 -msgs 5)")
 		flag.PrintDefaults()
@@ -48,11 +50,15 @@ func main() {
 	load := flag.Args()
 
 	servers := []server{
-		{"floor", "127.0.0.1:2399", []string{*bin + "/floor", "-addr", "127.0.0.1:2399"}},
+		{"floor", "127.0.0.1:2399", []string{*bin + "/floor", "-addr", "127.0.0.1:2399"}, false},
 		// Every chatbench user comes from 127.0.0.1: the per-address
 		// limits are lifted, as they would be for no real crowd.
 		{"sshchat", "127.0.0.1:2222", []string{*bin + "/sshchat", "-addr", "127.0.0.1:2222",
-			"-max-conns-per-addr", "0", "-new-conns-per-minute", "0", "-max-conns", "0"}},
+			"-max-conns-per-addr", "0", "-new-conns-per-minute", "0", "-max-conns", "0"}, true},
+	}
+	if *memory {
+		servers[1].argv = append(servers[1].argv, "-data", "")
+		servers[1].store = false
 	}
 	results := make(map[string][]map[string]float64)
 	for run := 1; run <= *runs; run++ {
@@ -72,7 +78,18 @@ func main() {
 // measure starts s, runs chatbench against it and returns the figures of
 // chatbench's last line.
 func measure(s server, chatbench string, load []string, timeout time.Duration) (map[string]float64, error) {
-	srv := exec.Command(s.argv[0], s.argv[1:]...)
+	argv := s.argv
+	if s.store {
+		// Each run starts with an empty store: history from an earlier
+		// run would be shown to every joiner.
+		dir, err := os.MkdirTemp("", "sshchat-bench-data-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		argv = append(slices.Clone(argv), "-data", dir)
+	}
+	srv := exec.Command(argv[0], argv[1:]...)
 	var logs bytes.Buffer
 	srv.Stderr = &logs
 	if err := srv.Start(); err != nil {

@@ -47,7 +47,7 @@ func TestHistorySurvivesARestart(t *testing.T) {
 	bob.expectStamped("alice: second")
 	bob.expect("Welcome, bob!")
 	bob.send("/search joao")
-	bob.expect("── 1 messages holding: joao ──")
+	bob.expect("── messages holding joao (1) ──")
 	bob.expectStamped("alice: olá, João")
 }
 
