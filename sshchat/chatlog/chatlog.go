@@ -40,6 +40,10 @@ type Log interface {
 	// is at most upTo (0: no bound), oldest first.
 	Last(ctx context.Context, room string, n int, upTo uint64) ([]Entry, error)
 
+	// Count is how many of room's retained entries come after sequence
+	// after: what a user who was last shown after has not seen.
+	Count(ctx context.Context, room string, after uint64) (int, error)
+
 	// Search returns at most limit of room's most recent entries whose
 	// text contains every one of words, ignoring case and accents (see
 	// Matcher), oldest first.

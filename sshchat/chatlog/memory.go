@@ -130,6 +130,23 @@ func (m *Memory) Last(ctx context.Context, room string, n int, upTo uint64) ([]E
 	return slices.Clone(h[start:end]), nil
 }
 
+// Count is how many of room's entries come after sequence after.
+func (m *Memory) Count(ctx context.Context, room string, after uint64) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := m.rooms[room]
+	i, _ := slices.BinarySearchFunc(h, after+1, func(e Entry, seq uint64) int {
+		switch {
+		case e.Seq < seq:
+			return -1
+		case e.Seq > seq:
+			return 1
+		}
+		return 0
+	})
+	return len(h) - i, nil
+}
+
 // Search returns at most limit of room's latest entries matching words.
 func (m *Memory) Search(ctx context.Context, room string, words []string, limit int) ([]Entry, error) {
 	if limit <= 0 {

@@ -24,6 +24,7 @@ func Run(t *testing.T, newLog New) {
 	t.Run("DedupeByID", func(t *testing.T) { testDedupe(t, newLog(t)) })
 	t.Run("Last", func(t *testing.T) { testLast(t, newLog(t)) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, newLog(t)) })
+	t.Run("Count", func(t *testing.T) { testCount(t, newLog(t)) })
 	t.Run("Follow", func(t *testing.T) { testFollow(t, newLog(t)) })
 	t.Run("UnicodeRooms", func(t *testing.T) { testUnicodeRooms(t, newLog(t)) })
 }
@@ -324,3 +325,18 @@ func testUnicodeRooms(t *testing.T, l chatlog.Log) {
 
 // IsUnavailable reports whether err is the log's "not answering in time".
 func IsUnavailable(err error) bool { return errors.Is(err, chatlog.ErrUnavailable) }
+
+func testCount(t *testing.T, l chatlog.Log) {
+	first := Add(t, l, "lobby", "ana", "one")
+	Add(t, l, "other", "bia", "elsewhere")
+	Add(t, l, "lobby", "ana", "two")
+	Add(t, l, "lobby", "ana", "three")
+	for after, want := range map[uint64]int{0: 3, first: 2, first + 3: 0} {
+		if got, err := l.Count(ctx(t), "lobby", after); err != nil || got != want {
+			t.Errorf("Count after %d = %d, %v; want %d", after, got, err, want)
+		}
+	}
+	if got, err := l.Count(ctx(t), "empty", 0); err != nil || got != 0 {
+		t.Errorf("Count of an empty room = %d, %v", got, err)
+	}
+}
