@@ -28,7 +28,15 @@ import (
 // deadline on the connection would not hold: the SSH library resets the
 // deadline on every read and write.)
 func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
-	release, err := srv.limits.Add(remoteAddr(conn))
+	addr := remoteAddr(conn)
+	if b, banned := srv.mod.banned(banAddrOf(addr)); banned {
+		srv.log.Warn("connection refused: address banned", "remote", conn.RemoteAddr().String(), "by", b.By, "until", b.Until)
+		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(conn, bannedLine(b))
+		_ = conn.Close()
+		return nil
+	}
+	release, err := srv.limits.Add(addr)
 	if err != nil {
 		srv.log.Warn("connection refused", "remote", conn.RemoteAddr().String(), "reason", err)
 		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
@@ -91,11 +99,25 @@ func (c *limitedConn) Close() error {
 	return c.Conn.Close()
 }
 
-func remoteAddr(c net.Conn) netip.Addr {
+func remoteAddr(c interface{ RemoteAddr() net.Addr }) netip.Addr {
 	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
 		return ap.Addr()
 	}
 	return netip.IPv6Unspecified()
+}
+
+// bannedLine tells a banned client, in both languages, until when: no
+// language is known before the handshake.
+func bannedLine(b ban) string {
+	return "sshchat: " + langEN.t(msgYouAreBanned, untilUTC(langEN, b.Until)) + " / " + langPT.t(msgYouAreBanned, untilUTC(langPT, b.Until)) + "\r\n"
+}
+
+// untilUTC is when a measure ends, for a client whose zone is unknown.
+func untilUTC(l lang, until time.Time) string {
+	if until.IsZero() {
+		return l.t(msgForGood)
+	}
+	return l.t(msgUntil, until.UTC().Format("2006-01-02 15:04 MST"))
 }
 
 // refusalLine says why a connection is refused, in both languages: no

@@ -1,9 +1,12 @@
 package sshchat
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/sshchat/sshchat/sshchat/chatlog"
+	"github.com/sshchat/sshchat/sshchat/kv"
 	"github.com/sshchat/sshchat/sshchat/store"
 )
 
@@ -14,9 +17,9 @@ func (srv *Server) openLog() error {
 	cfg := &srv.cfg
 	switch {
 	case cfg.Log != nil:
-		srv.chatLog = cfg.Log
+		srv.chatLog, srv.kvs = cfg.Log, kv.NewMemory()
 	case cfg.DataDir == "":
-		srv.chatLog = chatlog.NewMemory(cfg.HistoryMax, cfg.Now)
+		srv.chatLog, srv.kvs = chatlog.NewMemory(cfg.HistoryMax, cfg.Now), kv.NewMemory()
 	default:
 		st, err := store.Open(store.Options{
 			Dir:        cfg.DataDir,
@@ -30,8 +33,23 @@ func (srv *Server) openLog() error {
 		if err != nil {
 			return fmt.Errorf("history store in %s: %w", cfg.DataDir, err)
 		}
-		srv.chatLog, srv.ownStore = st, st
+		srv.chatLog, srv.kvs, srv.ownStore = st, st, st
 		srv.log.Info("history store open", "dir", cfg.DataDir, "history_max", cfg.HistoryMax, "history_age", formatDuration(cfg.HistoryAge), "sync", cfg.Sync)
+	}
+	return nil
+}
+
+// openIdentity reads the accounts and moderation buckets into memory.
+func (srv *Server) openIdentity() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var err error
+	if srv.accounts, err = openAccounts(ctx, srv.kvs, srv.cfg.AccountExpiry, srv.now, srv.log); err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	if srv.mod, err = openModeration(ctx, srv.kvs, srv.cfg.Owners, srv.now, srv.log); err != nil {
+		srv.accounts.close()
+		return fmt.Errorf("moderation: %w", err)
 	}
 	return nil
 }
@@ -39,6 +57,12 @@ func (srv *Server) openLog() error {
 // closeLog closes the store the server opened itself, once.
 func (srv *Server) closeLog() {
 	srv.storeOnce.Do(func() {
+		if srv.accounts != nil {
+			srv.accounts.close()
+		}
+		if srv.mod != nil {
+			srv.mod.close()
+		}
 		if srv.ownStore != nil {
 			srv.ownStore.Close()
 		}

@@ -9,10 +9,12 @@ import (
 // table, and the naming rules refuse every name listed here, so a user
 // called like a command can never shadow it in /<name> text.
 type command struct {
-	names [numLangs][]string // names per language; all work in every language
-	args  msgID              // argument synopsis, or -1
-	help  msgID
-	run   func(s *session, arg string) (quit bool)
+	names    [numLangs][]string // names per language; all work in every language
+	args     msgID              // argument synopsis, or -1
+	help     msgID
+	operator bool // for operators (and owners) only
+	owner    bool // for owners only
+	run      func(s *session, arg string) (quit bool)
 }
 
 // commands is the table, in the order of /help. It is filled in init
@@ -32,7 +34,19 @@ func init() {
 		{names: [numLangs][]string{{"search"}, {"buscar"}}, args: msgArgsSearch, help: msgCmdSearch, run: (*session).cmdSearch},
 		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
 		{names: [numLangs][]string{{"tz"}, {"fuso"}}, args: msgArgsZone, help: msgCmdZone, run: (*session).cmdZone},
+		{names: [numLangs][]string{{"register"}, {"registrar"}}, args: -1, help: msgCmdRegister, run: (*session).cmdRegister},
+		{names: [numLangs][]string{{"keys"}, {"chaves"}}, args: msgArgsKeys, help: msgCmdKeys, run: (*session).cmdKeys},
+		{names: [numLangs][]string{{"unregister"}, {"desregistrar"}}, args: -1, help: msgCmdUnregister, run: (*session).cmdUnregister},
 		{names: [numLangs][]string{{"quit", "exit"}, {"sair"}}, args: -1, help: msgCmdQuit, run: (*session).cmdQuit},
+		{names: [numLangs][]string{{"kick"}, {"expulsar"}}, args: msgArgsKick, help: msgCmdKick, operator: true, run: (*session).cmdKick},
+		{names: [numLangs][]string{{"ban"}, {"banir"}}, args: msgArgsBan, help: msgCmdBan, operator: true, run: (*session).cmdBan},
+		{names: [numLangs][]string{{"unban"}, {"desbanir"}}, args: msgArgsUnban, help: msgCmdUnban, operator: true, run: (*session).cmdUnban},
+		{names: [numLangs][]string{{"bans"}, {"banidos"}}, args: -1, help: msgCmdBans, operator: true, run: (*session).cmdBans},
+		{names: [numLangs][]string{{"mute"}, {"silenciar"}}, args: msgArgsMute, help: msgCmdMute, operator: true, run: (*session).cmdMute},
+		{names: [numLangs][]string{{"unmute"}, {"dessilenciar"}}, args: msgArgsName, help: msgCmdUnmute, operator: true, run: (*session).cmdUnmute},
+		{names: [numLangs][]string{{"motd"}, {"aviso"}}, args: msgArgsMotd, help: msgCmdMotd, operator: true, run: (*session).cmdMotd},
+		{names: [numLangs][]string{{"op"}, {"operador"}}, args: msgArgsName, help: msgCmdOp, owner: true, run: (*session).cmdOp},
+		{names: [numLangs][]string{{"deop"}, {"desoperador"}}, args: msgArgsName, help: msgCmdDeop, owner: true, run: (*session).cmdDeop},
 	}
 	for _, c := range commands {
 		for _, names := range c.names {
@@ -131,7 +145,11 @@ const maxWhoNames = 200
 func (s *session) cmdHelp(string) bool {
 	l := s.language()
 	lines := []string{l.t(msgHelpHeader)}
+	op, owner := s.isOperator(), s.srv.mod.isOwner(s.fingerprint)
 	for _, c := range commands {
+		if (c.operator && !op) || (c.owner && !owner) {
+			continue // shown to those who may use it
+		}
 		lines = append(lines, c.helpLine(l))
 	}
 	lines = append(lines, l.t(msgHelpFooter))
@@ -204,6 +222,15 @@ func (s *session) cmdWhois(arg string) bool {
 		fp = l.t(msgWhoisNoKey)
 	}
 	since := s.srv.now().Sub(m.joined).Round(time.Second)
-	s.reply(l.t(msgWhois, m.name, fp, m.client, since))
+	text := l.t(msgWhois, m.name, fp, m.client, since)
+	if acct := s.srv.accounts.lookup(m.key); acct != nil {
+		text += "\n" + l.t(msgWhoisRegistered, acct.Created.In(s.zone()).Format("2006-01-02"))
+	}
+	if s.srv.mod.isOwner(m.fingerprint) {
+		text += "\n" + l.t(msgWhoisOwner)
+	} else if s.srv.mod.isOperator(m, s.srv.accounts.lookup(m.key) != nil) {
+		text += "\n" + l.t(msgWhoisOperator)
+	}
+	s.reply(text)
 	return false
 }

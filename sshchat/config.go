@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/chatlog"
@@ -44,7 +45,11 @@ type Config struct {
 	Sync         string        // when the store syncs to disk: "always" or an interval
 	StoreMax     int64         // bytes of disk the store may use
 	StoreTimeout time.Duration // how long a message may wait for the log to take it
-	Log          chatlog.Log   // the rooms' log; nil: in memory, lost on restart
+
+	Owners        []string      // SHA256 fingerprints of the owners' keys: operators who appoint operators
+	AccountExpiry time.Duration // an account unused this long lapses; 0: never
+	Replay        int           // messages a registered user is shown of what was said while away
+	Log           chatlog.Log   // the rooms' log; nil: in memory, lost on restart
 
 	Logger *slog.Logger     // nil: slog.Default()
 	Now    func() time.Time // nil: time.Now; injectable for tests
@@ -69,6 +74,8 @@ func DefaultConfig() Config {
 		AnnounceWindow:   time.Second,
 		StoreTimeout:     2 * time.Second,
 		HistoryLen:       20,
+		AccountExpiry:    180 * 24 * time.Hour,
+		Replay:           200,
 		DataDir:          "data",
 		HistoryMax:       10000,
 		HistoryAge:       30 * 24 * time.Hour,
@@ -85,6 +92,11 @@ func DefaultConfig() Config {
 	}
 	if a := os.Getenv("SSHCHAT_ADDR"); a != "" {
 		c.Addr = a
+	}
+	for _, fp := range strings.Split(os.Getenv("SSHCHAT_OPS"), ",") {
+		if fp = strings.TrimSpace(fp); fp != "" {
+			c.Owners = append(c.Owners, fp)
+		}
 	}
 	return c
 }
@@ -111,6 +123,15 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxPasteLines, "paste-lines", c.MaxPasteLines, "lines one paste may have; ten pasted lines cost one message (0: no limit)")
 	fs.IntVar(&c.FloodStrikes, "flood-strikes", c.FloodStrikes, "lines refused in a row before a flooder is disconnected (0: never)")
 	fs.IntVar(&c.HistoryLen, "history", c.HistoryLen, "earlier messages shown to a user who joins (0: off)")
+	fs.Func("op", "an owner's key fingerprint, SHA256:… as ssh-keygen -lf prints it; repeatable (environment SSHCHAT_OPS, comma-separated)", func(v string) error {
+		if !strings.HasPrefix(v, "SHA256:") || len(v) < 20 {
+			return fmt.Errorf("%q is not a SHA256 key fingerprint (ssh-keygen -lf key.pub prints it)", v)
+		}
+		c.Owners = append(c.Owners, v)
+		return nil
+	})
+	fs.Var(durationValue{&c.AccountExpiry}, "account-expiry", "an account unused this long lapses and its name is free again, e.g. 180d (0: never)")
+	fs.IntVar(&c.Replay, "replay", c.Replay, "messages a registered user is shown of what was said while they were away (0: the plain history)")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory of the embedded history store, created on first start")
 	fs.IntVar(&c.HistoryMax, "history-max", c.HistoryMax, "messages kept per room")
 	fs.Var(durationValue{&c.HistoryAge}, "history-age", "messages older than this are dropped, e.g. 30d or 12h (0: kept)")
@@ -159,6 +180,8 @@ func (c *Config) validate() error {
 		{"flood-strikes", c.FloodStrikes >= 0},
 		{"history", c.HistoryLen >= 0 && c.HistoryLen <= maxHistoryShown},
 		{"history-age", c.HistoryAge >= 0},
+		{"account-expiry", c.AccountExpiry >= 0},
+		{"replay", c.Replay >= 0 && c.Replay <= maxHistoryShown},
 	}
 	for _, p := range off {
 		if !p.ok {

@@ -18,6 +18,7 @@ const (
 	evShutdown                  // the server is going down: the last line a user sees
 	evLocal                     // a line for one user only (command output, errors), already in that user's language
 	evHistory                   // earlier messages for one user: text is the title, to the footer (history.go)
+	evAnnounce                  // a line of the server's to the room, in each language (lines)
 )
 
 // event is what flows through a room: structured data, never terminal
@@ -33,7 +34,8 @@ type event struct {
 	text   string // sanitised message text, or the local line
 	online int    // members in the room, for a welcome
 
-	entries []chatlog.Entry // a history event's messages, oldest first
+	entries []chatlog.Entry  // a history event's messages, oldest first
+	lines   [numLangs]string // an announcement, per language
 
 	logSeq uint64    // a message's place in the room's log
 	at     time.Time // when the log took a message
@@ -55,7 +57,7 @@ type event struct {
 
 // size is what an event costs in a member's outbox, for the byte cap.
 func (e *event) size() int {
-	return 64 + len(e.from) + len(e.to) + len(e.text) + e.changeBytes
+	return 64 + len(e.from) + len(e.to) + len(e.text) + e.changeBytes + len(e.lines[langEN]) + len(e.lines[langPT])
 }
 
 // newMessage is a room message, measured once for every recipient.

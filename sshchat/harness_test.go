@@ -112,6 +112,7 @@ type clientOpts struct {
 	width   int
 	env     map[string]string
 	signers []gossh.Signer           // public keys to offer, in order
+	auth    []gossh.AuthMethod       // the client's methods, in place of signers or keyboard-interactive
 	noRead  bool                     // never read the session's output (a stuck client)
 	dial    func() (net.Conn, error) // custom transport (a proxy that can freeze)
 	command string                   // run a command instead of a shell
@@ -126,6 +127,9 @@ func connect(t testing.TB, addr, user string, o clientOpts) *client {
 	})}
 	if o.signers != nil {
 		auth = []gossh.AuthMethod{gossh.PublicKeys(o.signers...)}
+	}
+	if o.auth != nil {
+		auth = o.auth
 	}
 	cfg := &gossh.ClientConfig{
 		User:            user,

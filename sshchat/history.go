@@ -31,28 +31,61 @@ func newHistory(title, footer string, entries []chatlog.Entry) *event {
 	return &event{kind: evHistory, text: title, to: footer, entries: entries, changeBytes: n}
 }
 
-// showEarlier releases a joiner's held outbox with the room's last
-// messages in front. A message the room delivered while they were read
-// is in both: the live copy is dropped (outbox.release).
-func (s *session) showEarlier(m *member) {
-	n := s.srv.cfg.HistoryLen
-	if n <= 0 {
-		m.out.release(nil)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
-	defer cancel()
+// showEarlier releases a joiner's held outbox with what it should see
+// first: the message of the day, then the room's last messages or, for a
+// registered user, what was said since they were last here. A message
+// the room delivered while these were read is in both: the live copy is
+// dropped (outbox.release).
+func (s *session) showEarlier(m *member, acct *account) {
 	l := s.language()
-	entries, err := s.srv.chatLog.Last(ctx, s.srv.lobby.name, n, 0)
+	var first []*event
+	if motd := s.srv.mod.motd(); motd != "" {
+		first = append(first, &event{kind: evLocal, text: l.t(msgMotd, motd)})
+	}
+	if ev := s.earlier(l, acct); ev != nil {
+		first = append(first, ev)
+	}
+	m.out.release(first...)
+}
+
+// earlier is the history a joiner is shown, or nil.
+func (s *session) earlier(l lang, acct *account) *event {
+	cfg := &s.srv.cfg
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.StoreTimeout)
+	defer cancel()
+	room := s.srv.lobby.name
+	if acct != nil && acct.SeenSeq > 0 && cfg.Replay > 0 {
+		unseen, err := s.srv.chatLog.Count(ctx, room, acct.SeenSeq)
+		if err != nil {
+			s.log.Warn("history not read", "err", err)
+			return &event{kind: evLocal, text: l.t(msgHistoryUnavailable)}
+		}
+		if unseen == 0 {
+			return &event{kind: evLocal, text: l.t(msgAwayNothing)}
+		}
+		entries, err := s.srv.chatLog.Last(ctx, room, min(unseen, cfg.Replay), 0)
+		if err != nil {
+			s.log.Warn("history not read", "err", err)
+			return &event{kind: evLocal, text: l.t(msgHistoryUnavailable)}
+		}
+		title := l.t(msgAway, len(entries))
+		if skipped := unseen - len(entries); skipped > 0 {
+			title += "\n" + l.t(msgAwaySkipped, skipped)
+		}
+		return newHistory(title, l.t(msgEarlierEnd), entries)
+	}
+	if cfg.HistoryLen <= 0 {
+		return nil
+	}
+	entries, err := s.srv.chatLog.Last(ctx, room, cfg.HistoryLen, 0)
 	switch {
 	case err != nil:
 		s.log.Warn("history not read", "err", err)
-		m.out.release(&event{kind: evLocal, text: l.t(msgHistoryUnavailable)})
+		return &event{kind: evLocal, text: l.t(msgHistoryUnavailable)}
 	case len(entries) == 0:
-		m.out.release(nil)
-	default:
-		m.out.release(newHistory(l.t(msgEarlier), l.t(msgEarlierEnd), entries))
+		return nil
 	}
+	return newHistory(l.t(msgEarlier), l.t(msgEarlierEnd), entries)
 }
 
 // cmdHistory is /history [N]: the room's last N messages.

@@ -143,6 +143,81 @@ const (
 	msgCmdSearch
 	msgArgsZone
 	msgCmdZone
+	msgArgsBan
+	msgArgsKeys
+	msgArgsKick
+	msgArgsMotd
+	msgArgsMute
+	msgArgsUnban
+	msgAway
+	msgAwayNothing
+	msgAwaySkipped
+	msgBadDuration
+	msgBanned
+	msgBannedBye
+	msgBannedWhy
+	msgBansBy
+	msgBansHeader
+	msgCmdBan
+	msgCmdBans
+	msgCmdDeop
+	msgCmdKeys
+	msgCmdKick
+	msgCmdMotd
+	msgCmdMute
+	msgCmdOp
+	msgCmdRegister
+	msgCmdUnban
+	msgCmdUnmute
+	msgCmdUnregister
+	msgDeopped
+	msgForGood
+	msgKeyAdded
+	msgKeyMalformed
+	msgKeyRemoved
+	msgKeyTaken
+	msgKeyUnknown
+	msgKeysHeader
+	msgKeysThis
+	msgKicked
+	msgKickedBye
+	msgKickedByeWhy
+	msgKickedWhy
+	msgMotd
+	msgMotdCleared
+	msgMotdSet
+	msgMutedRoom
+	msgNameRegistered
+	msgNoBans
+	msgNotBanned
+	msgNotMuted
+	msgNotOp
+	msgNotOwner
+	msgNotRegistered
+	msgNotYourself
+	msgOpNeedsAccount
+	msgOperatorsOnly
+	msgOpped
+	msgOwnersOnly
+	msgReconnected
+	msgReconnectedMany
+	msgRegisterAlready
+	msgRegisterNeedsKey
+	msgRegisterSlowDown
+	msgRegistered
+	msgReplacedBye
+	msgStoreFailed
+	msgTooManyKeys
+	msgUnbanned
+	msgUnmutedRoom
+	msgUnregistered
+	msgUntil
+	msgWhoisOperator
+	msgWhoisOwner
+	msgWhoisRegistered
+	msgYouAreBanned
+	msgYouAreMuted
+	msgYouAreMutedPrivate
 	numMsgs
 )
 
@@ -232,6 +307,81 @@ var catalogue = [numLangs][numMsgs]string{
 		msgCmdSearch:          "the room's latest messages holding all the words (case and accents ignored)",
 		msgArgsZone:           "<zone>",
 		msgCmdZone:            "show times in a time zone, such as America/Sao_Paulo",
+		msgArgsBan:            "<name> [duration] [reason]",
+		msgArgsKeys:           "[add <public key> | remove <fingerprint>]",
+		msgArgsKick:           "<name> [reason]",
+		msgArgsMotd:           "[text]",
+		msgArgsMute:           "<name> [duration]",
+		msgArgsUnban:          "<name|fingerprint|address>",
+		msgAway:               "── while you were away (%d) ──",
+		msgAwayNothing:        "* Nothing was said while you were away.",
+		msgAwaySkipped:        "* … and %d earlier ones; /history shows more.",
+		msgBadDuration:        "! That duration does not read: use 30s, 10m, 2h or 7d.",
+		msgBanned:             "* %s was banned by %s, %s",
+		msgBannedBye:          "! You were banned by %s, %s.",
+		msgBannedWhy:          "* %s was banned by %s, %s: %s",
+		msgBansBy:             "by %s",
+		msgBansHeader:         "* %d bans:",
+		msgCmdBan:             "ban a user's keys and address, for a while or for good",
+		msgCmdBans:            "list the bans: who, why, by whom, until when",
+		msgCmdDeop:            "take operator rights away",
+		msgCmdKeys:            "list your account's keys, add another device's, or remove one",
+		msgCmdKick:            "send a user away",
+		msgCmdMotd:            "set the message every joiner sees first (none: clear it)",
+		msgCmdMute:            "stop a user's lines reaching the room",
+		msgCmdOp:              "make a registered user an operator",
+		msgCmdRegister:        "tie your name to the key you connected with",
+		msgCmdUnban:           "lift a ban",
+		msgCmdUnmute:          "let a muted user speak again",
+		msgCmdUnregister:      "free your name",
+		msgDeopped:            "* %s is no longer an operator (by %s)",
+		msgForGood:            "for good",
+		msgKeyAdded:           "* Key %s added: connect with it under your name.",
+		msgKeyMalformed:       "! That is not a public key: paste one line of a .pub file (ssh-ed25519 AAAA…).",
+		msgKeyRemoved:         "* Key %s removed.",
+		msgKeyTaken:           "! That key belongs to another account; nothing changed.",
+		msgKeyUnknown:         "! Your account has no key %s; /keys lists them.",
+		msgKeysHeader:         "* %s: %d keys",
+		msgKeysThis:           "(this connection)",
+		msgKicked:             "* %s was kicked by %s",
+		msgKickedBye:          "! You were kicked by %s.",
+		msgKickedByeWhy:       "! You were kicked by %s: %s",
+		msgKickedWhy:          "* %s was kicked by %s: %s",
+		msgMotd:               "* %s",
+		msgMotdCleared:        "* Message of the day cleared.",
+		msgMotdSet:            "* Message of the day set: every joiner sees it first.",
+		msgMutedRoom:          "* %s was muted by %s, %s",
+		msgNameRegistered:     "! %s is a registered name, and this connection's key is not one of its keys. Connect with its key, or choose another name.",
+		msgNoBans:             "* Nobody is banned.",
+		msgNotBanned:          "! Nothing banned matches %s.",
+		msgNotMuted:           "! %s is not muted.",
+		msgNotOp:              "! %s is not an operator.",
+		msgNotOwner:           "! %s is an owner: operators cannot act against owners.",
+		msgNotRegistered:      "! Your name is not registered: /register first.",
+		msgNotYourself:        "! Not yourself.",
+		msgOpNeedsAccount:     "! %s is not a registered name: operators are accounts; they /register first.",
+		msgOperatorsOnly:      "! Only operators can use %s.",
+		msgOpped:              "* %s is now an operator (by %s)",
+		msgOwnersOnly:         "! Only the server's owners can use %s.",
+		msgReconnected:        "* %s reconnected (%d online)",
+		msgReconnectedMany:    "* %s reconnected (%d online)",
+		msgRegisterAlready:    "! %s is already registered to your key; /keys shows its keys.",
+		msgRegisterNeedsKey:   "! You connected without a key, so there is nothing to register your name to. Make one with ssh-keygen -t ed25519, then connect again: ssh uses it by itself.",
+		msgRegisterSlowDown:   "! Too many registrations from your key or address; try again later.",
+		msgRegistered:         "* %s is now registered to your key %s: nobody else can use it, or a look-alike. Add other devices with /keys add.",
+		msgReplacedBye:        "! You connected again from elsewhere; this connection is closed.",
+		msgStoreFailed:        "! The store is not answering; nothing changed. Try again in a moment.",
+		msgTooManyKeys:        "! An account has at most %d keys; /keys remove one first.",
+		msgUnbanned:           "* Lifted %[2]d bans matching %[1]s.",
+		msgUnmutedRoom:        "* %s can speak again (by %s)",
+		msgUnregistered:       "* %s is no longer registered.",
+		msgUntil:              "until %s",
+		msgWhoisOperator:      "  operator",
+		msgWhoisOwner:         "  owner",
+		msgWhoisRegistered:    "  registered since %s",
+		msgYouAreBanned:       "you are banned, %s.",
+		msgYouAreMuted:        "! You are muted, %s: the room does not see your lines. Private messages to operators still go through.",
+		msgYouAreMutedPrivate: "! You are muted, %s: you may write privately to operators only.",
 	},
 	langPT: {
 		msgWelcome:            "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
@@ -316,6 +466,81 @@ var catalogue = [numLangs][numMsgs]string{
 		msgCmdSearch:          "as mensagens mais recentes da sala com todas as palavras (sem diferenciar maiúsculas e acentos)",
 		msgArgsZone:           "<fuso>",
 		msgCmdZone:            "mostrar os horários num fuso, como America/Sao_Paulo",
+		msgArgsBan:            "<nome> [duração] [motivo]",
+		msgArgsKeys:           "[adicionar <chave pública> | remover <impressão digital>]",
+		msgArgsKick:           "<nome> [motivo]",
+		msgArgsMotd:           "[texto]",
+		msgArgsMute:           "<nome> [duração]",
+		msgArgsUnban:          "<nome|impressão digital|endereço>",
+		msgAway:               "── enquanto você esteve fora (%d) ──",
+		msgAwayNothing:        "* Ninguém disse nada enquanto você esteve fora.",
+		msgAwaySkipped:        "* … e mais %d anteriores; /historico mostra mais.",
+		msgBadDuration:        "! Essa duração não é válida: use 30s, 10m, 2h ou 7d.",
+		msgBanned:             "* %s foi banido(a) por %s, %s",
+		msgBannedBye:          "! Você foi banido(a) por %s, %s.",
+		msgBannedWhy:          "* %s foi banido(a) por %s, %s: %s",
+		msgBansBy:             "por %s",
+		msgBansHeader:         "* %d banimentos:",
+		msgCmdBan:             "banir as chaves e o endereço de alguém, por um tempo ou para sempre",
+		msgCmdBans:            "listar os banimentos: quem, por quê, por quem, até quando",
+		msgCmdDeop:            "tirar os direitos de operador",
+		msgCmdKeys:            "listar as chaves da sua conta, adicionar a de outro dispositivo ou remover uma",
+		msgCmdKick:            "expulsar alguém",
+		msgCmdMotd:            "definir a mensagem que todos veem ao entrar (sem texto: apagar)",
+		msgCmdMute:            "impedir que as linhas de alguém cheguem à sala",
+		msgCmdOp:              "tornar operador um usuário registrado",
+		msgCmdRegister:        "vincular o seu nome à chave com que você se conectou",
+		msgCmdUnban:           "suspender um banimento",
+		msgCmdUnmute:          "deixar um usuário silenciado falar de novo",
+		msgCmdUnregister:      "liberar o seu nome",
+		msgDeopped:            "* %s não é mais operador(a) (por %s)",
+		msgForGood:            "para sempre",
+		msgKeyAdded:           "* Chave %s adicionada: conecte-se com ela usando o seu nome.",
+		msgKeyMalformed:       "! Isso não é uma chave pública: cole uma linha de um arquivo .pub (ssh-ed25519 AAAA…).",
+		msgKeyRemoved:         "* Chave %s removida.",
+		msgKeyTaken:           "! Essa chave pertence a outra conta; nada mudou.",
+		msgKeyUnknown:         "! Sua conta não tem a chave %s; /chaves lista as chaves.",
+		msgKeysHeader:         "* %s: %d chaves",
+		msgKeysThis:           "(esta conexão)",
+		msgKicked:             "* %s foi expulso(a) por %s",
+		msgKickedBye:          "! Você foi expulso(a) por %s.",
+		msgKickedByeWhy:       "! Você foi expulso(a) por %s: %s",
+		msgKickedWhy:          "* %s foi expulso(a) por %s: %s",
+		msgMotd:               "* %s",
+		msgMotdCleared:        "* Aviso apagado.",
+		msgMotdSet:            "* Aviso definido: todos o veem ao entrar.",
+		msgMutedRoom:          "* %s foi silenciado(a) por %s, %s",
+		msgNameRegistered:     "! %s é um nome registrado, e a chave desta conexão não é uma das chaves dele. Conecte-se com a chave dele ou escolha outro nome.",
+		msgNoBans:             "* Ninguém está banido.",
+		msgNotBanned:          "! Nenhum banimento corresponde a %s.",
+		msgNotMuted:           "! %s não está silenciado(a).",
+		msgNotOp:              "! %s não é operador(a).",
+		msgNotOwner:           "! %s é dono(a) do servidor: operadores não podem agir contra donos.",
+		msgNotRegistered:      "! Seu nome não está registrado: use /registrar antes.",
+		msgNotYourself:        "! Você mesmo(a), não.",
+		msgOpNeedsAccount:     "! %s não é um nome registrado: operadores são contas; registre-se com /registrar antes.",
+		msgOperatorsOnly:      "! Só operadores podem usar %s.",
+		msgOpped:              "* %s agora é operador(a) (por %s)",
+		msgOwnersOnly:         "! Só os donos do servidor podem usar %s.",
+		msgReconnected:        "* %s reconectou (%d online)",
+		msgReconnectedMany:    "* %s reconectaram (%d online)",
+		msgRegisterAlready:    "! %s já está registrado para a sua chave; /chaves mostra as chaves.",
+		msgRegisterNeedsKey:   "! Você se conectou sem chave, então não há a que vincular o seu nome. Crie uma com ssh-keygen -t ed25519 e conecte-se de novo: o ssh a usa sozinho.",
+		msgRegisterSlowDown:   "! Registros demais a partir da sua chave ou do seu endereço; tente mais tarde.",
+		msgRegistered:         "* %s agora está registrado para a sua chave %s: ninguém mais pode usá-lo, nem um nome parecido. Adicione outros dispositivos com /chaves adicionar.",
+		msgReplacedBye:        "! Você se conectou de novo em outro lugar; esta conexão foi encerrada.",
+		msgStoreFailed:        "! O armazenamento não está respondendo; nada mudou. Tente de novo daqui a pouco.",
+		msgTooManyKeys:        "! Uma conta tem no máximo %d chaves; remova uma com /chaves remover antes.",
+		msgUnbanned:           "* %[2]d banimentos suspensos para %[1]s.",
+		msgUnmutedRoom:        "* %s pode falar de novo (por %s)",
+		msgUnregistered:       "* %s não está mais registrado.",
+		msgUntil:              "até %s",
+		msgWhoisOperator:      "  operador(a)",
+		msgWhoisOwner:         "  dono(a) do servidor",
+		msgWhoisRegistered:    "  registrado desde %s",
+		msgYouAreBanned:       "você está banido(a), %s.",
+		msgYouAreMuted:        "! Você está silenciado(a), %s: a sala não vê as suas linhas. Mensagens privadas a operadores ainda passam.",
+		msgYouAreMutedPrivate: "! Você está silenciado(a), %s: só pode escrever em privado a operadores.",
 	},
 }
 

@@ -109,6 +109,9 @@ func (s *session) handleLine(line string) (quit bool) {
 		return false
 	}
 	if c, ok := lookupCommand(word); ok {
+		if !s.allowed(c) {
+			return false
+		}
 		return c.run(s, arg)
 	}
 	// /<name> text: a private message, when name is connected.
@@ -124,6 +127,10 @@ func (s *session) handleLine(line string) (quit bool) {
 func (s *session) say(text string) {
 	clean, _ := sanitize(text, s.srv.cfg.MaxMessageLen)
 	if clean == "" {
+		return
+	}
+	if u, muted := s.srv.mod.muted(s.self.key); muted {
+		s.reply(s.language().t(msgYouAreMuted, s.untilText(s.language(), u.Until)))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
@@ -155,6 +162,14 @@ func (s *session) whisper(key, typed, text string) {
 	if key == s.self.key {
 		s.reply(l.t(msgPrivateSelf))
 		return
+	}
+	// A muted user may still write to operators, to appeal.
+	if u, muted := s.srv.mod.muted(s.self.key); muted {
+		to := s.srv.names.lookup(key)
+		if to == nil || !s.srv.mod.isOperator(to, s.srv.accounts.lookup(key) != nil) {
+			s.reply(l.t(msgYouAreMutedPrivate, s.untilText(l, u.Until)))
+			return
+		}
 	}
 	if err := s.srv.lobby.whisper(s.self, key, clean); err != nil {
 		shown, _ := sanitize(typed, 40)

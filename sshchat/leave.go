@@ -15,6 +15,9 @@ const (
 	leaveError                       // the server failed while handling this user
 	leaveShutdown                    // the server is shutting down
 	leaveFlood                       // kept sending while over the message budget
+	leaveReplaced                    // the same user connected again from elsewhere
+	leaveKicked                      // an operator sent them away
+	leaveBanned                      // an operator banned them
 	numLeaveReasons
 )
 
@@ -44,6 +47,13 @@ var leaveReasons = [numLeaveReasons]leaveRow{
 	leaveError:    {logName: "server error", told: msgLeftError, toldMany: msgLeftErrorMany, farewell: -1, status: 1},
 	leaveShutdown: {logName: "shutdown", told: msgLeftQuit, toldMany: msgLeftQuitMany, farewell: -1},
 	leaveFlood:    {logName: "flooding", told: msgLeftFlood, toldMany: msgLeftFloodMany, farewell: msgFloodBye},
+	// The room sees one line, "reconnected", for the old connection's
+	// end and the new one's start together.
+	leaveReplaced: {logName: "connected again", told: msgReconnected, toldMany: msgReconnectedMany, farewell: msgReplacedBye},
+	// Kicks and bans are told with who did it and why (change.told); the
+	// farewell is written by the operator's command.
+	leaveKicked: {logName: "kicked", told: msgLeftQuit, toldMany: msgLeftQuitMany, farewell: -1},
+	leaveBanned: {logName: "banned", told: msgLeftQuit, toldMany: msgLeftQuitMany, farewell: -1},
 }
 
 func (r leaveReason) row() *leaveRow { return &leaveReasons[r] }

@@ -81,19 +81,35 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 		}
 		return l.t(msgNameInvalid, shown), false
 	}
+	key := nameKey(name)
+	// A registered name (or a look-alike: the same identity key) is its
+	// account's: only a key of the account gets it.
+	acct := s.srv.accounts.lookup(key)
+	if acct != nil && !acct.hasKey(s.fingerprint) {
+		s.log.Info("registered name refused", "name", name, "fingerprint", s.fingerprint)
+		return l.t(msgNameRegistered, name), false
+	}
 	m := &member{
 		name:        name,
-		key:         nameKey(name),
+		key:         key,
 		color:       nameColor(name),
 		drop:        s.drop,
 		joined:      s.srv.now(),
 		fingerprint: s.fingerprint,
+		addr:        remoteAddr(s.conn),
+		language:    s.language,
 	}
 	m.client, _ = sanitize(string(s.conn.ClientVersion()), 80) // untrusted: the client chose it
 	m.dropped = s.finish
 	userLog := s.log.With("user", name)
 	m.out = newOutbox(s.srv.cfg.OutboxBytes, func() { go s.writer(m, userLog) }) // ends when idle, or after the last write
-	if err := s.srv.names.claim(m); err != nil {
+	// The same user connecting again while a lost connection still holds
+	// the name takes it over: the same verified key, or any key of the
+	// name's account. Without a key nobody takes over anyone.
+	ghost, err := s.srv.names.claimOrTake(m, func(holder *member) bool {
+		return s.fingerprint != "" && (holder.fingerprint == s.fingerprint || acct.hasKey(s.fingerprint))
+	})
+	if err != nil {
 		return l.t(msgNameTaken, name), false
 	}
 	if joinHook != nil {
@@ -101,7 +117,13 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	}
 	m.out.hold()      // until its history is in front: showEarlier
 	s.joined.Store(m) // before joining: the writer may start, and end, inside join
-	if err := s.srv.lobby.join(m); err != nil {
+	if ghost != nil {
+		s.log.Info("took over a connection of the same user", "old_remote", ghost.addr.String())
+		err = s.srv.lobby.replace(ghost, m)
+	} else {
+		err = s.srv.lobby.join(m)
+	}
+	if err != nil {
 		s.joined.Store(nil)
 		s.srv.names.release(m)
 		if errors.Is(err, errNameTaken) {
@@ -111,7 +133,7 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	}
 	s.self = m
 	s.log = userLog
-	s.showEarlier(m)
+	s.showEarlier(m, acct)
 	s.console.setPrompt(s.prompt())
 	if pc, ok := s.console.(*ptyConsole); ok {
 		pc.complete = func(line string, pos int, key rune) (string, int, bool) {

@@ -24,6 +24,9 @@ type change struct {
 	left   bool
 	reason leaveReason // for a leave
 	online int         // members after it
+	// told is the line itself, per language, for a change that carries
+	// more than a name (who kicked whom, and why); it is told alone.
+	told [numLangs]string
 }
 
 // maxChanges is the most changes one announcement carries, so that a
@@ -101,7 +104,7 @@ func (p *presence) stop() {
 func newPresence(cs []change) *event {
 	n := 0
 	for i, c := range cs {
-		n += len(c.name) + 2
+		n += len(c.name) + 2 + len(c.told[langEN]) + len(c.told[langPT])
 		if i == 0 || c.left != cs[i-1].left || c.reason != cs[i-1].reason {
 			n += 100
 		}
@@ -134,8 +137,16 @@ func (ev *event) presenceLine(l lang, joined uint64) string {
 func formatChanges(l lang, cs []change) string {
 	var b strings.Builder
 	for len(cs) > 0 {
+		if cs[0].told[l] != "" {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(cs[0].told[l])
+			cs = cs[1:]
+			continue
+		}
 		n := 1
-		for n < len(cs) && cs[n].left == cs[0].left && cs[n].reason == cs[0].reason {
+		for n < len(cs) && cs[n].left == cs[0].left && cs[n].reason == cs[0].reason && cs[n].told[l] == "" {
 			n++
 		}
 		run := cs[:n]

@@ -24,6 +24,30 @@ func (g *registry) claim(m *member) error {
 	return nil
 }
 
+// claimOrTake takes m's name for m; when another member holds it and
+// mayTake says m may have it (the same verified key: a ghost of a lost
+// connection), m takes it over and the holder is returned.
+func (g *registry) claimOrTake(m *member, mayTake func(holder *member) bool) (taken *member, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if old, held := g.online[m.key]; held {
+		if !mayTake(old) {
+			return nil, errNameTaken
+		}
+		g.online[m.key] = m
+		return old, nil
+	}
+	g.online[m.key] = m
+	return nil, nil
+}
+
+// lookup is the member holding a name's identity key.
+func (g *registry) lookup(key string) *member {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.online[key]
+}
+
 // release frees m's name, if m holds it.
 func (g *registry) release(m *member) {
 	g.mu.Lock()

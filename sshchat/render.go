@@ -95,6 +95,8 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		return v.appendSystem(dst, l.t(msgShutdown), sgrBold)
 	case evHistory:
 		return v.appendHistory(dst, ev)
+	case evAnnounce:
+		return v.appendSystem(dst, ev.lines[l], sgrDim)
 	case evLocal:
 		color := ""
 		if len(ev.text) > 0 && ev.text[0] == '!' {

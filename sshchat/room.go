@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -49,6 +50,8 @@ type member struct {
 	joinSeq     uint64 // the room's sequence number at its join; set by the room, then fixed
 	fingerprint string // SHA256 fingerprint of the key that authenticated, or ""
 	client      string // SSH client version string
+	addr        netip.Addr
+	language    func() lang // the user's language, for lines written to them by others' commands
 }
 
 // room is one conversation: its members and the single order in which
@@ -74,6 +77,8 @@ type room struct {
 	closed   bool
 	presence presence // joins and leaves not yet told (presence.go)
 
+	logSeq uint64 // the last message of the log the room has shown
+
 	// slow collects members whose outbox overflowed during a fan-out;
 	// they are removed once the fan-out is done. Reused to avoid garbage.
 	slow []*member
@@ -96,6 +101,10 @@ func newRoom(name string, log chatlog.Log, names *registry, window time.Duration
 func (r *room) join(m *member) error {
 	r.mu.Lock()
 	defer r.unlock()
+	return r.joinLocked(m)
+}
+
+func (r *room) joinLocked(m *member) error {
 	if r.closed {
 		return errShuttingDown
 	}
@@ -109,6 +118,68 @@ func (r *room) join(m *member) error {
 	r.announceLocked(change{seq: r.seq, name: m.name, online: len(r.members)})
 	r.dropSlowLocked()
 	return nil
+}
+
+// replace puts m where old, a ghost of the same user, was: old is ended
+// (leaveReplaced) and m welcomed, and the room is told once that the
+// user reconnected. When old is no longer a member, m simply joins.
+func (r *room) replace(old, m *member) error {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return errShuttingDown
+	}
+	if r.members[old.key] != old {
+		return r.joinLocked(m)
+	}
+	delete(r.members, old.key)
+	old.out.close()
+	if old.drop(leaveReplaced) {
+		r.dropped = append(r.dropped, old)
+	}
+	r.members[m.key] = m
+	r.seq++
+	m.joinSeq = r.seq
+	r.deliverLocked(m, &event{kind: evWelcome, seq: r.seq, from: m.name, online: len(r.members)})
+	r.announceLocked(change{seq: r.seq, name: m.name, left: true, reason: leaveReplaced, online: len(r.members)})
+	r.dropSlowLocked()
+	return nil
+}
+
+// remove ends m's membership for reason, as an operator decided: the
+// room is told its line (a line per language), and the session ends with
+// farewell, its last line. It reports whether m was a member.
+func (r *room) remove(m *member, reason leaveReason, told [numLangs]string, farewell string) bool {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.members[m.key] != m {
+		return false
+	}
+	if m.drop(reason) {
+		m.out.push(&event{kind: evLocal, text: farewell})
+		delete(r.members, m.key)
+		r.names.release(m)
+		m.out.close()
+		r.seq++
+		r.announceLocked(change{seq: r.seq, name: m.name, left: true, reason: reason, online: len(r.members), told: told})
+		r.dropped = append(r.dropped, m)
+	}
+	r.dropSlowLocked()
+	return true
+}
+
+// announce tells the room a line of the server's, one per language, in
+// order with everything else.
+func (r *room) announce(told [numLangs]string) {
+	ev := &event{kind: evAnnounce, lines: told}
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed {
+		return
+	}
+	r.presence.tellLocked(r)
+	r.publishLocked(ev)
+	r.dropSlowLocked()
 }
 
 // leave removes m and tells the others how it left. It is a no-op when m
@@ -145,6 +216,7 @@ func (r *room) deliver(e chatlog.Entry) {
 	if r.closed {
 		return
 	}
+	r.logSeq = e.Seq
 	r.presence.tellLocked(r)
 	r.publishLocked(ev)
 	r.dropSlowLocked()
@@ -234,6 +306,13 @@ func sortNames(names []string) []string {
 		return strings.Compare(a, b)
 	})
 	return names
+}
+
+// lastSeq is the log sequence of the last message the room has shown.
+func (r *room) lastSeq() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.logSeq
 }
 
 // count is the number of members.

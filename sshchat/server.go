@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/charmbracelet/wish"
 	"github.com/sshchat/sshchat/sshchat/chatlog"
 	"github.com/sshchat/sshchat/sshchat/connlimit"
+	"github.com/sshchat/sshchat/sshchat/kv"
 	"github.com/sshchat/sshchat/sshchat/store"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -27,18 +29,22 @@ import (
 // Server is a chat server: the SSH front (wish), the room (lobby) with
 // its log, the names in use, and the sessions between them.
 type Server struct {
-	cfg         Config
-	log         *slog.Logger
-	names       *registry
-	lobby       *room
-	chatLog     chatlog.Log
-	ownStore    *store.Store // the store New opened, closed by Shutdown or Close
-	storeOnce   sync.Once
-	stopFollow  func()
-	ssh         *ssh.Server
-	lang        lang
-	fingerprint string
-	now         func() time.Time
+	cfg           Config
+	log           *slog.Logger
+	names         *registry
+	lobby         *room
+	chatLog       chatlog.Log
+	ownStore      *store.Store // the store New opened, closed by Shutdown or Close
+	kvs           kv.Opener    // the buckets of accounts and moderation
+	accounts      *accounts
+	mod           *moderation
+	registrations registrationLimiter
+	storeOnce     sync.Once
+	stopFollow    func()
+	ssh           *ssh.Server
+	lang          lang
+	fingerprint   string
+	now           func() time.Time
 
 	limits *connlimit.Limiter
 
@@ -78,6 +84,10 @@ func New(cfg Config) (*Server, error) {
 	if err := srv.openLog(); err != nil {
 		return nil, err
 	}
+	if err := srv.openIdentity(); err != nil {
+		srv.closeLog()
+		return nil, err
+	}
 	srv.lobby = newRoom(lobbyName, srv.chatLog, srv.names, cfg.AnnounceWindow, cfg.Now)
 
 	keyPath, err := hostKeyPath(cfg.KeyDir)
@@ -98,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 				perms.Extensions = map[string]string{}
 			}
 			perms.Extensions[extFingerprint] = gossh.FingerprintSHA256(key)
+			perms.Extensions[extAuthorizedKey] = strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key)))
 			return true
 		}),
 		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
@@ -214,12 +225,22 @@ func (srv *Server) handle(conn *gossh.ServerConn, lc *limitedConn, ch gossh.Chan
 	// (CVE-2024-45337's shape).
 	if conn.Permissions != nil {
 		s.fingerprint = conn.Permissions.Extensions[extFingerprint]
+		s.authorizedKey = conn.Permissions.Extensions[extAuthorizedKey]
 	}
 	s.clock.now = srv.now
 	s.clock.touch()
 	s.gate = newFloodGate(srv.cfg.MsgRate, srv.cfg.MsgBurst, srv.cfg.MaxPasteLines, srv.cfg.FloodStrikes)
 	s.console = newConsole(ch, &s.clock, s.win, req.pty, req.term, 4*srv.cfg.MaxMessageLen)
 
+	// A banned key is refused with one line saying until when. (The
+	// address was checked before the handshake.)
+	if b, banned := srv.mod.banned(banKeyOf(s.fingerprint), banAddrOf(remoteAddr(conn))); banned {
+		s.log.Warn("connection refused: key banned", "fingerprint", s.fingerprint, "by", b.By, "until", b.Until)
+		s.console.writeOwn([]byte(s.language().t(msgYouAreBanned, s.untilText(s.language(), b.Until)) + "\n"))
+		s.exit(1)
+		s.closeSoon()
+		return
+	}
 	if !srv.track(s) {
 		s.console.writeOwn([]byte(s.language().t(msgShutdown) + "\n"))
 		s.exit(0)

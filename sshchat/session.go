@@ -37,13 +37,14 @@ type session struct {
 	pty     bool           // the client asked for a terminal
 	win     *atomic.Uint64 // the terminal's size (packWindow), kept by the request loop
 
-	lang        atomic.Uint32                 // lang: set by the reader (/lang), read by the writer
-	loc         atomic.Pointer[time.Location] // the user's time zone: set by the reader (/tz), read by the writer
-	self        *member                       // the reader's own copy, set once joined
-	joined      atomic.Pointer[member]        // the member for other goroutines, set just before joining
-	gate        *floodGate                    // the reader's message budget
-	floodedOut  bool                          // the reader gave up on a flooder
-	fingerprint string                        // of the key that authenticated, "" without one
+	lang          atomic.Uint32                 // lang: set by the reader (/lang), read by the writer
+	loc           atomic.Pointer[time.Location] // the user's time zone: set by the reader (/tz), read by the writer
+	self          *member                       // the reader's own copy, set once joined
+	joined        atomic.Pointer[member]        // the member for other goroutines, set just before joining
+	gate          *floodGate                    // the reader's message budget
+	floodedOut    bool                          // the reader gave up on a flooder
+	fingerprint   string                        // of the key that authenticated, "" without one
+	authorizedKey string                        // that key, in authorized_keys form
 
 	ending
 }
@@ -116,6 +117,12 @@ func (s *session) chat() {
 	s.console.stopReading()
 	s.close(reason)
 	<-s.writerDone
+	if s.reason != leaveReplaced && s.srv.accounts.lookup(s.self.key) != nil {
+		// For "while you were away" next time.
+		ctx, cancel := s.storeCtx()
+		s.srv.accounts.seen(ctx, s.self.key, s.srv.lobby.lastSeq())
+		cancel()
+	}
 	s.log.Info("leave", "reason", s.reason.String(), "duration", s.srv.now().Sub(s.self.joined).Round(time.Second))
 }
 

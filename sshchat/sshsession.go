@@ -28,6 +28,9 @@ const ctxConn ctxKey = 0
 // the public key that authenticated.
 const extFingerprint = "sshchat-key-fp"
 
+// extAuthorizedKey holds that key in authorized_keys form, for /register.
+const extAuthorizedKey = "sshchat-key"
+
 // maxEnv bounds the environment variables kept per session; each one
 // costs memory for the session's life.
 const maxEnv = 16

@@ -96,28 +96,30 @@ func (o *outbox) hold() {
 
 // release puts first (if any) before everything queued while held, and
 // lets the writer have it all.
-func (o *outbox) release(first *event) {
+func (o *outbox) release(first ...*event) {
 	o.mu.Lock()
 	if !o.held {
 		o.mu.Unlock()
 		return
 	}
 	o.held = false
-	if first != nil && !o.closed {
-		// A message the room delivered while the history was read is in
-		// both; the live copy goes.
-		if n := len(first.entries); n > 0 {
-			last := first.entries[n-1].Seq
-			o.queue = slices.DeleteFunc(o.queue, func(ev *event) bool {
-				if ev.kind == evMessage && ev.logSeq <= last {
-					o.bytes -= ev.size()
-					return true
-				}
-				return false
-			})
+	if len(first) > 0 && !o.closed {
+		for _, ev := range first {
+			// A message the room delivered while the history was read is
+			// in both; the live copy goes.
+			if n := len(ev.entries); n > 0 {
+				last := ev.entries[n-1].Seq
+				o.queue = slices.DeleteFunc(o.queue, func(q *event) bool {
+					if q.kind == evMessage && q.logSeq <= last {
+						o.bytes -= q.size()
+						return true
+					}
+					return false
+				})
+			}
+			o.bytes += ev.size()
 		}
-		o.queue = slices.Insert(o.queue, 0, first)
-		o.bytes += first.size()
+		o.queue = slices.Insert(o.queue, 0, first...)
 	}
 	o.mu.Unlock()
 	o.kick()
