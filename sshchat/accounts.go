@@ -142,12 +142,12 @@ func (a *accounts) lapsed(acct *account) bool {
 
 // register makes name (identity key key) an account of the key whose
 // fingerprint is fp, or fails: errRegistered, errKeyTaken.
-func (a *accounts) register(ctx context.Context, name, key, fp, authorized string) error {
+func (a *accounts) register(ctx context.Context, name, key, fp, authorized string, seenSeq uint64) error {
 	if err := a.claimKey(ctx, fp, key); err != nil {
 		return err
 	}
 	now := a.now()
-	acct := account{Name: name, Keys: []accountKey{{fp, authorized}}, Created: now, Seen: now}
+	acct := account{Name: name, Keys: []accountKey{{fp, authorized}}, Created: now, Seen: now, SeenSeq: seenSeq}
 	value, _ := json.Marshal(acct)
 	_, err := a.byName.Create(ctx, key, value, 0)
 	if errors.Is(err, kv.ErrExists) {

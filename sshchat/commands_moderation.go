@@ -217,10 +217,13 @@ func (s *session) cmdMute(arg string) bool {
 		s.reply(l.t(msgUsage, commandByName("mute").usage(l)))
 		return false
 	}
-	d, _, ok := splitDuration(strings.TrimSpace(rest))
-	if !ok {
-		s.reply(l.t(msgBadDuration) + " " + l.t(msgUsage, commandByName("mute").usage(l)))
-		return false
+	var d time.Duration
+	if rest = strings.TrimSpace(rest); rest != "" {
+		var err error
+		if d, err = parseDuration(rest); err != nil || d <= 0 {
+			s.reply(l.t(msgBadDuration) + " " + l.t(msgUsage, commandByName("mute").usage(l)))
+			return false
+		}
 	}
 	m, ok := s.target(name)
 	if !ok {

@@ -54,7 +54,7 @@ func (s *session) earlier(l lang, acct *account) *event {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.StoreTimeout)
 	defer cancel()
 	room := s.srv.lobby.name
-	if acct != nil && acct.SeenSeq > 0 && cfg.Replay > 0 {
+	if acct != nil && cfg.Replay > 0 {
 		unseen, err := s.srv.chatLog.Count(ctx, room, acct.SeenSeq)
 		if err != nil {
 			s.log.Warn("history not read", "err", err)
