@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -222,4 +223,36 @@ func TestWhileYouWereAway(t *testing.T) {
 	_ = back.expectEnd()
 	again := connect(t, srv.addr, "alice", withKey(keyA, clientOpts{env: pt}))
 	again.expect("Ninguém disse nada enquanto você esteve fora.")
+}
+
+// An account unused for -account-expiry lapses: its name is free for
+// another key. An account has at most ten keys.
+func TestAccountsLapseAndAreBounded(t *testing.T) {
+	clock := &testClock{}
+	clock.ns.Store(time.Now().UnixNano())
+	srv := startServer(t, withStore(t.TempDir(), func(c *Config) { c.Now = clock.now; c.AccountExpiry = 24 * time.Hour; noFloodLimit(c) }))
+	keyA := newKey(t)
+	alice := connect(t, srv.addr, "alice", withKey(keyA, clientOpts{}))
+	alice.expect("Welcome")
+	alice.send("/register")
+	alice.expect("is now registered")
+	for range maxAccountKeys - 1 {
+		alice.send("/keys add " + authorized(newKey(t)))
+		alice.expect("* Key ")
+	}
+	alice.send("/keys add " + authorized(newKey(t)))
+	alice.expect("! An account has at most 10 keys")
+	alice.send("/quit")
+	_ = alice.expectEnd()
+
+	other := connect(t, srv.addr, "alice", withKey(newKey(t), clientOpts{}))
+	other.expect("is a registered name")
+	other.send("/quit")
+
+	clock.ns.Add(int64(25 * time.Hour))
+	keyB := newKey(t)
+	taker := connect(t, srv.addr, "alice", withKey(keyB, clientOpts{}))
+	taker.expect("Welcome, alice!")
+	taker.send("/register")
+	taker.expect("* alice is now registered to your key " + fingerprint(keyB))
 }
