@@ -1,0 +1,31 @@
+package sshchat
+
+import (
+	"net/netip"
+	"time"
+)
+
+// member is a room's view of one joined session: enough to deliver to it,
+// find it by name, describe it, and disconnect it.
+type member struct {
+	name  string // display form
+	key   string // nameKey(name): identity for uniqueness and look-ups
+	color string // nameColor(name), computed once: it costs a skeleton
+	out   *outbox
+
+	// drop is how the room ends the member's session for a reason of its
+	// own (a full outbox), holding its lock: it must neither block nor
+	// call back into the room. It reports false when the session was
+	// already ending for a reason of its own, which it will tell itself.
+	drop func(leaveReason) bool
+	// dropped finishes what drop began, once the room has released its
+	// lock (closing a connection is a system call).
+	dropped func()
+
+	joined      time.Time
+	joinSeq     uint64 // the room's sequence number at its join; set by the room, then fixed
+	fingerprint string // SHA256 fingerprint of the key that authenticated, or ""
+	client      string // SSH client version string
+	addr        netip.Addr
+	language    func() lang // the user's language, for lines written to them by others' commands
+}
