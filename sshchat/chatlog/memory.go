@@ -1,6 +1,7 @@
 package chatlog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -116,15 +117,7 @@ func (m *Memory) Last(ctx context.Context, room string, n int, upTo uint64) ([]E
 	h := m.rooms[room]
 	end := len(h)
 	if upTo > 0 {
-		end, _ = slices.BinarySearchFunc(h, upTo+1, func(e Entry, seq uint64) int {
-			switch {
-			case e.Seq < seq:
-				return -1
-			case e.Seq > seq:
-				return 1
-			}
-			return 0
-		})
+		end = firstFrom(h, upTo+1)
 	}
 	start := max(0, end-n)
 	return slices.Clone(h[start:end]), nil
@@ -135,16 +128,14 @@ func (m *Memory) Count(ctx context.Context, room string, after uint64) (int, err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	h := m.rooms[room]
-	i, _ := slices.BinarySearchFunc(h, after+1, func(e Entry, seq uint64) int {
-		switch {
-		case e.Seq < seq:
-			return -1
-		case e.Seq > seq:
-			return 1
-		}
-		return 0
-	})
-	return len(h) - i, nil
+	return len(h) - firstFrom(h, after+1), nil
+}
+
+// firstFrom is the index of h's first entry whose sequence is seq or
+// more; h is in sequence order.
+func firstFrom(h []Entry, seq uint64) int {
+	i, _ := slices.BinarySearchFunc(h, seq, func(e Entry, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+	return i
 }
 
 // Search returns at most limit of room's latest entries matching words.
