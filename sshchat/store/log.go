@@ -209,7 +209,7 @@ func (s *Store) Last(ctx context.Context, room string, n int, upTo uint64) ([]ch
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	g, err := s.newGetter()
+	g, err := s.newGetter(n)
 	if err != nil {
 		return nil, unavailable("last", err)
 	}
@@ -342,7 +342,7 @@ func (s *Store) Search(ctx context.Context, room string, words []string, limit i
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	g, err := s.newGetter()
+	g, err := s.newGetter(s.searchBatch)
 	if err != nil {
 		return nil, unavailable("search", err)
 	}
@@ -391,15 +391,21 @@ type getter struct {
 	nc    *nats.Conn
 	inbox string
 	sub   *nats.Subscription
+	msgs  chan *nats.Msg
 }
 
-func (s *Store) newGetter() (*getter, error) {
+// newGetter subscribes to a fresh inbox through a channel sized for the
+// largest answer it will read (a batch of up to batch entries and its
+// status): a synchronous subscription would allocate the library's
+// default of 65,536 slots, half a megabyte, on every join.
+func (s *Store) newGetter(batch int) (*getter, error) {
 	inbox := s.nc.NewRespInbox()
-	sub, err := s.nc.SubscribeSync(inbox)
+	msgs := make(chan *nats.Msg, batch+4)
+	sub, err := s.nc.ChanSubscribe(inbox, msgs)
 	if err != nil {
 		return nil, err
 	}
-	return &getter{nc: s.nc, inbox: inbox, sub: sub}, nil
+	return &getter{nc: s.nc, inbox: inbox, sub: sub, msgs: msgs}, nil
 }
 
 func (g *getter) close() { g.sub.Unsubscribe() }
@@ -424,9 +430,11 @@ func (g *getter) getPending(ctx context.Context, req directGet) (entries []chatl
 		return nil, 0, false, err
 	}
 	for {
-		m, err := g.sub.NextMsgWithContext(ctx)
-		if err != nil {
-			return nil, 0, false, err
+		var m *nats.Msg
+		select {
+		case m = <-g.msgs:
+		case <-ctx.Done():
+			return nil, 0, false, ctx.Err()
 		}
 		switch status := m.Header.Get("Status"); status {
 		case "":
