@@ -62,9 +62,10 @@ type accounts struct {
 	now         func() time.Time
 	stopWatches []func()
 
-	mu    sync.RWMutex
-	names map[string]*account // by identity key
-	keys  map[string]string   // fingerprint → identity key
+	mu      sync.RWMutex
+	names   map[string]*account // by identity key
+	keys    map[string]string   // fingerprint → identity key
+	changes changes             // told after each change is applied
 }
 
 func openAccounts(ctx context.Context, kvs kv.Opener, expiry time.Duration, now func() time.Time, log *slog.Logger) (*accounts, error) {
@@ -77,6 +78,7 @@ func openAccounts(ctx context.Context, kvs kv.Opener, expiry time.Duration, now 
 		return nil, err
 	}
 	stop, err := a.byName.Watch(func(e kv.Entry) {
+		defer a.changes.changed()
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if e.Deleted {
@@ -96,6 +98,7 @@ func openAccounts(ctx context.Context, kvs kv.Opener, expiry time.Duration, now 
 	}
 	a.stopWatches = append(a.stopWatches, stop)
 	stop, err = a.byKey.Watch(func(e kv.Entry) {
+		defer a.changes.changed()
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if e.Deleted {
@@ -316,13 +319,7 @@ func (a *accounts) seen(ctx context.Context, key string, seq uint64) {
 // waitFor waits, briefly, for the watched copy to show a change this
 // process made, so that the user's next command sees it.
 func (a *accounts) waitFor(key string, ok func(*account) bool) {
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) {
-		if ok(a.raw(key)) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond) // the watch delivers within milliseconds
-	}
+	a.changes.waitFor(func() bool { return ok(a.raw(key)) })
 }
 
 // rsaBits is the size of an RSA public key.

@@ -65,6 +65,8 @@ type moderation struct {
 	bans  map[string]ban
 	mutes map[string]mute
 	note  string // the message of the day
+
+	changes changes // told after each change is applied
 }
 
 func openModeration(ctx context.Context, kvs kv.Opener, owners []string, now func() time.Time, log *slog.Logger) (*moderation, error) {
@@ -117,6 +119,7 @@ func openModeration(ctx context.Context, kvs kv.Opener, owners []string, now fun
 		}
 		watch := b.watch
 		stop, err := (*b.bucket).Watch(func(e kv.Entry) {
+			defer m.changes.changed()
 			m.mu.Lock()
 			defer m.mu.Unlock()
 			watch(e)
@@ -291,14 +294,9 @@ func ttlUntil(now, until time.Time) time.Duration {
 // waitFor waits, briefly, for the watched copy to show a change this
 // process made, so that the next command sees it.
 func (m *moderation) waitFor(ok func() bool) {
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) {
+	m.changes.waitFor(func() bool {
 		m.mu.RLock()
-		done := ok()
-		m.mu.RUnlock()
-		if done {
-			return
-		}
-		time.Sleep(5 * time.Millisecond) // the watch delivers within milliseconds
-	}
+		defer m.mu.RUnlock()
+		return ok()
+	})
 }
