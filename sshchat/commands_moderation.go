@@ -161,8 +161,21 @@ func (s *session) cmdBan(arg string) bool {
 		}
 	}
 	ml := m.language()
-	bye := ml.t(msgBannedBye, s.self.name, s.untilText(ml, b.Until))
-	s.srv.lobby.remove(m, leaveBanned, told, bye)
+	s.srv.lobby.remove(m, leaveBanned, told, ml.t(msgBannedBye, s.self.name, s.untilText(ml, b.Until)))
+	// Everyone else the ban covers goes too: any other connection with
+	// one of the banned keys or from the banned address.
+	banned := map[string]bool{}
+	for _, k := range keys {
+		banned[k] = true
+	}
+	for _, other := range s.srv.names.all() {
+		if other != m && other.key != s.self.key && !s.srv.mod.isOwner(other.fingerprint) &&
+			(banned[banKeyOf(other.fingerprint)] || banned[banAddrOf(other.addr)]) {
+			ol := other.language()
+			s.srv.lobby.remove(other, leaveBanned, byLang(msgBannedAlso, other.name, m.name),
+				ol.t(msgBannedBye, s.self.name, s.untilText(ol, b.Until)))
+		}
+	}
 	return false
 }
 

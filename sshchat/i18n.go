@@ -218,6 +218,7 @@ const (
 	msgYouAreBanned
 	msgYouAreMuted
 	msgYouAreMutedPrivate
+	msgBannedAlso
 	numMsgs
 )
 
@@ -382,6 +383,7 @@ var catalogue = [numLangs][numMsgs]string{
 		msgYouAreBanned:       "you are banned, %s.",
 		msgYouAreMuted:        "! You are muted, %s: the room does not see your lines. Private messages to operators still go through.",
 		msgYouAreMutedPrivate: "! You are muted, %s: you may write privately to operators only.",
+		msgBannedAlso:         "* %s left: banned with %s (same key or address)",
 	},
 	langPT: {
 		msgWelcome:            "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
@@ -541,6 +543,7 @@ var catalogue = [numLangs][numMsgs]string{
 		msgYouAreBanned:       "você está banido(a), %s.",
 		msgYouAreMuted:        "! Você está silenciado(a), %s: a sala não vê as suas linhas. Mensagens privadas a operadores ainda passam.",
 		msgYouAreMutedPrivate: "! Você está silenciado(a), %s: só pode escrever em privado a operadores.",
+		msgBannedAlso:         "* %s saiu: banido(a) junto com %s (mesma chave ou endereço)",
 	},
 }
 

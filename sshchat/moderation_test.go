@@ -137,6 +137,8 @@ func TestBans(t *testing.T) {
 	keyC := newKey(t)
 	carol := connect(t, m.srv.addr, "carol", withKey(keyC, clientOpts{dial: from("127.0.0.2", m.srv.addr)}))
 	carol.expect("Welcome, carol!")
+	sock := connect(t, m.srv.addr, "sockpuppet", clientOpts{dial: from("127.0.0.2", m.srv.addr)})
+	sock.expect("Welcome, sockpuppet!")
 	m.op.send("/banir carol 1x")
 	m.op.expect("! Essa duração não é válida")
 	m.op.send("/banir carol 2h flood")
@@ -144,6 +146,9 @@ func TestBans(t *testing.T) {
 	m.owner.expect("* carol was banned by oper, until")
 	carol.expect("! You were banned by oper, until")
 	_ = carol.expectEnd()
+	sock.expect("! You were banned by oper, until") // the same address
+	_ = sock.expectEnd()
+	m.owner.expect("* sockpuppet left: banned with carol (same key or address)")
 
 	if got := refusedBeforeHandshake(t, "127.0.0.2", m.srv.addr); !strings.Contains(got, "you are banned, until") || !strings.Contains(got, "você está banido(a)") {
 		t.Errorf("a banned address got %q", got)

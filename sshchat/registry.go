@@ -48,6 +48,17 @@ func (g *registry) lookup(key string) *member {
 	return g.online[key]
 }
 
+// all is every member holding a name.
+func (g *registry) all() []*member {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*member, 0, len(g.online))
+	for _, m := range g.online {
+		out = append(out, m)
+	}
+	return out
+}
+
 // release frees m's name, if m holds it.
 func (g *registry) release(m *member) {
 	g.mu.Lock()
