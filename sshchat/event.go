@@ -53,6 +53,18 @@ type event struct {
 	// share the string, so a join costs one format per language, not one
 	// per member.
 	system [numLangs]atomic.Pointer[string]
+	// shown caches that line as last rendered, wrapped to one width, per
+	// language: in a join storm most viewers share a width, and wrapping
+	// a line of fifty names for each of them was a tenth of the server's
+	// CPU.
+	shown [numLangs]atomic.Pointer[renderedLine]
+}
+
+// renderedLine is a line rendered for viewers of one width and colour.
+type renderedLine struct {
+	width int
+	color bool
+	bytes []byte
 }
 
 // size is what an event costs in a member's outbox, for the byte cap.

@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"bytes"
 	"hash/fnv"
 	"strings"
 	"time"
@@ -90,7 +91,18 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 	case evWelcome:
 		return v.appendSystem(dst, l.t(msgWelcome, ev.from, ev.online), "")
 	case evPresence:
-		return v.appendSystem(dst, ev.presenceLine(l, v.joined), sgrDim)
+		if v.joined >= ev.changes[0].seq {
+			// Joined during the window: told only of those after it.
+			return v.appendSystem(dst, ev.presenceLine(l, v.joined), sgrDim)
+		}
+		if r := ev.shown[l].Load(); r != nil && r.width == v.width && r.color == v.color {
+			return append(dst, r.bytes...)
+		}
+		start := len(dst)
+		dst = v.appendSystem(dst, ev.presenceLine(l, v.joined), sgrDim)
+		// A copy: dst is the writer's buffer, reused for its next batch.
+		ev.shown[l].Store(&renderedLine{width: v.width, color: v.color, bytes: bytes.Clone(dst[start:])})
+		return dst
 	case evShutdown:
 		return v.appendSystem(dst, l.t(msgShutdown), sgrBold)
 	case evHistory:

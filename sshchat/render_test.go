@@ -1,6 +1,7 @@
 package sshchat
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -66,6 +67,36 @@ func TestSystemLinePerLanguage(t *testing.T) {
 			if got := string(v.render(nil, ev)); got != want[l] {
 				t.Errorf("%v: got %q, want %q", l, got, want[l])
 			}
+		}
+	}
+}
+
+// A storm's line is wrapped once per width and shared: viewers of one
+// width get the same bytes, another width its own wrapping, and a viewer
+// who joined within the window only the changes after it.
+func TestPresenceLineIsWrappedOncePerWidth(t *testing.T) {
+	var cs []change
+	for i := range 30 {
+		cs = append(cs, change{seq: uint64(10 + i), name: fmt.Sprintf("user%02d", i), online: 10 + i})
+	}
+	ev := newPresence(cs)
+	narrow := viewer{name: "a", width: 40, joined: 1}
+	wide := viewer{name: "b", width: 100, joined: 2}
+	late := viewer{name: "user20", width: 40, joined: 30}
+	first := string(narrow.render(nil, ev))
+	again := string((&viewer{name: "c", width: 40, joined: 3}).render([]byte("x"), ev))
+	if again != "x"+first {
+		t.Errorf("the same width rendered differently:\n%q\n%q", first, again)
+	}
+	if w := string(wide.render(nil, ev)); w == first || strings.Count(w, "\n") >= strings.Count(first, "\n") {
+		t.Errorf("a wider viewer got the narrow wrapping:\n%s", w)
+	}
+	if l := string(late.render(nil, ev)); strings.Contains(l, "user19") || !strings.Contains(l, "user21") {
+		t.Errorf("a viewer who joined in the window got:\n%s", l)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(first, "\n"), "\n") {
+		if displayWidth(line) > 40 {
+			t.Errorf("a line wider than 40: %q", line)
 		}
 	}
 }
