@@ -89,32 +89,38 @@ func startBinary(t *testing.T, bin, data, keys string) (*exec.Cmd, string) {
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
 
 type chatClient struct {
-	in  io.Writer
-	mu  sync.Mutex
-	out bytes.Buffer
+	in      io.Writer
+	mu      sync.Mutex
+	out     bytes.Buffer
+	changed chan struct{} // closed and replaced on every write
 }
 
 func (c *chatClient) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	close(c.changed)
+	c.changed = make(chan struct{})
 	return c.out.Write(p)
 }
 
+// waitFor waits until the screen, escape codes removed, holds want.
 func (c *chatClient) waitFor(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.After(10 * time.Second)
+	for {
 		c.mu.Lock()
 		ok := strings.Contains(ansi.ReplaceAllString(c.out.String(), ""), want)
+		changed, got := c.changed, c.out.String()
 		c.mu.Unlock()
 		if ok {
 			return
 		}
-		time.Sleep(20 * time.Millisecond) // polling a buffer, with a deadline
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("no %q within 10s; got:\n%s", want, got)
+		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t.Fatalf("no %q within 10s; got:\n%s", want, c.out.String())
 }
 
 // dialChat joins as user on a terminal.
@@ -134,7 +140,7 @@ func dialChat(t *testing.T, addr, user string) *chatClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &chatClient{}
+	c := &chatClient{changed: make(chan struct{})}
 	sess.Stdout = c
 	if c.in, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)
