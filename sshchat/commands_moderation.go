@@ -262,12 +262,22 @@ func (s *session) cmdMute(arg string) bool {
 	return false
 }
 
+// nameArg is a command's one argument, a name under the naming rules; a
+// missing or malformed one gets the command's usage.
+func (s *session) nameArg(arg, cmd string) (string, bool) {
+	l := s.language()
+	name, err := checkName(strings.TrimSpace(arg), nil)
+	if err != nil {
+		s.reply(l.t(msgUsage, commandByName(cmd).usage(l)))
+		return "", false
+	}
+	return name, true
+}
+
 func (s *session) cmdUnmute(arg string) bool {
 	l := s.language()
-	name := strings.TrimSpace(arg)
-	typed, err := checkName(name, nil)
-	if name == "" || err != nil {
-		s.reply(l.t(msgUsage, commandByName("unmute").usage(l)))
+	typed, ok := s.nameArg(arg, "unmute")
+	if !ok {
 		return false
 	}
 	ctx, cancel := s.storeCtx()
@@ -307,10 +317,8 @@ func (s *session) cmdMotd(arg string) bool {
 
 func (s *session) cmdOp(arg string) bool {
 	l := s.language()
-	name := strings.TrimSpace(arg)
-	typed, err := checkName(name, nil)
-	if name == "" || err != nil {
-		s.reply(l.t(msgUsage, commandByName("op").usage(l)))
+	typed, ok := s.nameArg(arg, "op")
+	if !ok {
 		return false
 	}
 	acct := s.srv.accounts.lookup(nameKey(typed))
@@ -332,10 +340,8 @@ func (s *session) cmdOp(arg string) bool {
 
 func (s *session) cmdDeop(arg string) bool {
 	l := s.language()
-	name := strings.TrimSpace(arg)
-	typed, err := checkName(name, nil)
-	if name == "" || err != nil {
-		s.reply(l.t(msgUsage, commandByName("deop").usage(l)))
+	typed, ok := s.nameArg(arg, "deop")
+	if !ok {
 		return false
 	}
 	if m := s.srv.names.lookup(nameKey(typed)); m != nil && s.srv.mod.isOwner(m.fingerprint) {
