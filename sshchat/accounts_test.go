@@ -256,3 +256,41 @@ func TestAccountsLapseAndAreBounded(t *testing.T) {
 	taker.send("/register")
 	taker.expect("* alice is now registered to your key " + fingerprint(keyB))
 }
+
+// Connections with one key racing for one name end with exactly one of
+// them in the room, and every other told it connected again elsewhere
+// or asked for another name; nothing hangs, and the room lists alice
+// once.
+func TestReconnectionRace(t *testing.T) {
+	srv := startServer(t, withStore(t.TempDir(), nil))
+	key := newKey(t)
+	bob := join(t, srv, "bob")
+	const n = 6
+	clients := make(chan *client, n)
+	for range n {
+		go func() { clients <- connect(t, srv.addr, "alice", withKey(key, clientOpts{})) }() // ends once connected
+	}
+	var all []*client
+	for range n {
+		select {
+		case c := <-clients:
+			all = append(all, c)
+		case <-time.After(waitFor):
+			t.Fatal("a connection did not complete") // its goroutine has failed the test
+		}
+	}
+	waitUntil(t, "one alice to remain", func() bool {
+		live := 0
+		for _, c := range all {
+			if !c.out.ended() && strings.Contains(c.out.String(), "Welcome, alice!") {
+				live++
+			}
+		}
+		return live == 1
+	})
+	bob.send("/who")
+	who := bob.expect("online:")
+	if strings.Count(who, "alice") != 1 {
+		t.Errorf("/who lists %q", who)
+	}
+}

@@ -258,6 +258,13 @@ func (tr *transcript) close() {
 	tr.mu.Unlock()
 }
 
+// ended reports whether the session's output has ended.
+func (tr *transcript) ended() bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.closed
+}
+
 func (tr *transcript) String() string {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
