@@ -2,6 +2,7 @@ package sshchat
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -156,8 +157,9 @@ func wantLines(t *testing.T, c *client, want ...string) {
 	}
 }
 
-// One announcement carries at most maxChanges names; all are told, once,
-// in order.
+// A storm is told in announcements of at most maxChanges changes, each
+// line listing at most maxNames names; every name is told, once, in
+// order.
 func TestAnnouncementsAreBounded(t *testing.T) {
 	h := newTestRoom(time.Hour, time.Now)
 	watcher := bareMember("watcher", 1<<30)
@@ -166,7 +168,7 @@ func TestAnnouncementsAreBounded(t *testing.T) {
 	}
 	var want []string
 	for i := range 2*maxChanges + 20 {
-		m := bareMember("u"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+strings.Repeat("0", i/26), 1<<30)
+		m := bareMember(fmt.Sprintf("u%04d", i), 1<<30)
 		if err := h.join(m); err != nil {
 			t.Fatal(err)
 		}
@@ -174,12 +176,19 @@ func TestAnnouncementsAreBounded(t *testing.T) {
 	}
 	h.shutdown()
 	var told []string
+	events := 0
 	for _, ev := range watcher.out.take(nil) {
 		if ev.kind != evPresence {
 			continue
 		}
+		events++
 		if len(ev.changes) > maxChanges {
 			t.Errorf("an announcement with %d changes", len(ev.changes))
+		}
+		for _, line := range strings.Split(formatChanges(langEN, ev.changes), "\n") {
+			if names := strings.Count(line, ", ") + 2; names > maxNames+1 {
+				t.Errorf("a line with %d names: %.80s…", names, line)
+			}
 		}
 		for _, c := range ev.changes {
 			if c.name != watcher.name {
@@ -189,6 +198,9 @@ func TestAnnouncementsAreBounded(t *testing.T) {
 	}
 	if !slices.Equal(told, want) {
 		t.Errorf("told %d joins, want %d in join order", len(told), len(want))
+	}
+	if events > 4 {
+		t.Errorf("%d announcements for %d joins", events, len(want))
 	}
 }
 
