@@ -30,6 +30,7 @@ func init() {
 		{names: [numLangs][]string{{"who", "names"}, {"clientes"}}, args: -1, help: msgCmdWho, run: (*session).cmdWho},
 		{names: [numLangs][]string{{"msg"}, {"privado"}}, args: msgArgsMsg, help: msgCmdMsg, run: (*session).cmdMsg},
 		{names: [numLangs][]string{{"whois"}, {"quem"}}, args: msgArgsName, help: msgCmdWhois, run: (*session).cmdWhois},
+		{names: [numLangs][]string{{"me"}, {"eu"}}, args: msgArgsAction, help: msgCmdMe, run: (*session).cmdMe},
 		{names: [numLangs][]string{{"history"}, {"historico", "histórico"}}, args: msgArgsHistory, help: msgCmdHistory, run: (*session).cmdHistory},
 		{names: [numLangs][]string{{"search"}, {"buscar"}}, args: msgArgsSearch, help: msgCmdSearch, run: (*session).cmdSearch},
 		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
@@ -202,6 +203,17 @@ func (s *session) cmdLang(arg string) bool {
 }
 
 func (s *session) cmdQuit(string) bool { return true }
+
+// cmdMe is /me waves: an action, told as "* alice waves".
+func (s *session) cmdMe(arg string) bool {
+	if strings.TrimSpace(arg) == "" {
+		l := s.language()
+		s.reply(l.t(msgUsage, commandByName("me").usage(l)))
+		return false
+	}
+	s.post(arg, true)
+	return false
+}
 
 func (s *session) cmdWhois(arg string) bool {
 	l := s.language()

@@ -37,6 +37,7 @@ type event struct {
 	entries []chatlog.Entry  // a history event's messages, oldest first
 	lines   [numLangs]string // an announcement, per language
 
+	me     bool      // a message that is an action: "* alice waves"
 	logSeq uint64    // a message's place in the room's log
 	at     time.Time // when the log took a message
 

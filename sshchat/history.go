@@ -154,6 +154,15 @@ func (v *viewer) appendHistory(dst []byte, ev *event) []byte {
 	for i := range ev.entries {
 		e := &ev.entries[i]
 		stamp := v.stamp(e.At)
+		if e.Me {
+			prefix := stamp + " * " + e.From + " "
+			w := displayWidth(prefix)
+			if v.color {
+				prefix = sgrDim + stamp + sgrReset + " * " + nameColor(e.From) + e.From + sgrReset + " "
+			}
+			dst = v.appendWrapped(dst, prefix, w, e.Text, displayWidth(e.Text))
+			continue
+		}
 		prefix := stamp + " " + e.From + ": "
 		w := displayWidth(prefix)
 		if v.color {

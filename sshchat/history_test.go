@@ -184,3 +184,24 @@ func TestMessageDuringHistoryReadIsShownOnce(t *testing.T) {
 		t.Errorf("bob saw %q, want before, during and after once each, in order:\n%s", seen, bob.out.String())
 	}
 }
+
+// /me tells the room an action, "* alice waves", live and in history,
+// in both languages; /me with nothing gets its usage.
+func TestMeAction(t *testing.T) {
+	srv := startServer(t, func(c *Config) { c.HistoryLen = 5 })
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	bob := join(t, srv, "bob")
+	alice.send("/me waves")
+	bob.expect("* alice waves")
+	alice.expect("* alice waves")
+	alice.send("/me")
+	alice.expect("! Usage: /me <action>")
+	carol := connect(t, srv.addr, "carol", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	carol.expectStamped("* alice waves")
+	carol.expect("Bem-vindo(a), carol!")
+	carol.send("/eu acena de volta")
+	bob.expect("* carol acena de volta")
+	carol.send("/eu")
+	carol.expect("! Uso: /eu <ação>")
+}

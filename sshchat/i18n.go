@@ -219,6 +219,8 @@ const (
 	msgYouAreMuted
 	msgYouAreMutedPrivate
 	msgBannedAlso
+	msgArgsAction
+	msgCmdMe
 	numMsgs
 )
 
@@ -384,6 +386,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgYouAreMuted:        "! You are muted, %s: the room does not see your lines. Private messages to operators still go through.",
 		msgYouAreMutedPrivate: "! You are muted, %s: you may write privately to operators only.",
 		msgBannedAlso:         "* %s left: banned with %s (same key or address)",
+		msgArgsAction:         "<action>",
+		msgCmdMe:              "tell the room what you are doing: /me waves shows * name waves",
 	},
 	langPT: {
 		msgWelcome:            "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
@@ -544,6 +548,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgYouAreMuted:        "! Você está silenciado(a), %s: a sala não vê as suas linhas. Mensagens privadas a operadores ainda passam.",
 		msgYouAreMutedPrivate: "! Você está silenciado(a), %s: só pode escrever em privado a operadores.",
 		msgBannedAlso:         "* %s saiu: banido(a) junto com %s (mesma chave ou endereço)",
+		msgArgsAction:         "<ação>",
+		msgCmdMe:              "contar à sala o que você está fazendo: /eu acena mostra * nome acena",
 	},
 }
 

@@ -124,7 +124,10 @@ func (s *session) handleLine(line string) (quit bool) {
 	return false
 }
 
-func (s *session) say(text string) {
+func (s *session) say(text string) { s.post(text, false) }
+
+// post sends a message, or with me an action, to the room.
+func (s *session) post(text string, me bool) {
 	clean, _ := sanitize(text, s.srv.cfg.MaxMessageLen)
 	if clean == "" {
 		return
@@ -135,7 +138,7 @@ func (s *session) say(text string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
 	defer cancel()
-	if err := s.srv.lobby.say(ctx, s.self, clean); err != nil && !errors.Is(err, errNotMember) {
+	if err := s.srv.lobby.post(ctx, s.self, clean, me); err != nil && !errors.Is(err, errNotMember) {
 		s.log.Warn("message not sent", "err", err)
 		s.reply(s.language().t(msgNotSent))
 	}

@@ -64,6 +64,9 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		if !v.ownMessages && ev.from == v.name {
 			return dst
 		}
+		if ev.me {
+			return v.appendAction(dst, ev)
+		}
 		// The line names this user: marked, where colour can draw it.
 		mark := v.color && ev.from != v.name && mentions(ev.text, v.name)
 		w := ev.fromWidth + len(": ")
@@ -200,4 +203,13 @@ func (v *viewer) appendWrapped(dst []byte, prefix string, prefixWidth int, text 
 		dst = append(dst, '\n')
 	}
 	return dst
+}
+
+// appendAction renders "/me waves" from alice as "* alice waves".
+func (v *viewer) appendAction(dst []byte, ev *event) []byte {
+	prefix, w := "* "+ev.from+" ", ev.fromWidth+3
+	if v.color {
+		prefix = "* " + ev.color + ev.from + sgrReset + " "
+	}
+	return v.appendWrapped(dst, prefix, w, ev.text, ev.textWidth)
 }

@@ -170,13 +170,18 @@ func (r *room) leave(m *member, reason leaveReason) {
 // is no longer a member or the log did not take the message: then nobody
 // is shown it.
 func (r *room) say(ctx context.Context, m *member, text string) error {
+	return r.post(ctx, m, text, false)
+}
+
+// post is say, or, with me, an action ("/me waves").
+func (r *room) post(ctx context.Context, m *member, text string, me bool) error {
 	r.mu.Lock()
 	ok := !r.closed && r.members[m.key] == m
 	r.mu.Unlock()
 	if !ok {
 		return errNotMember // after shutdown, the notice stays the last line
 	}
-	_, err := r.log.Append(ctx, chatlog.Entry{Room: r.name, ID: newMessageID(), From: m.name, Text: text})
+	_, err := r.log.Append(ctx, chatlog.Entry{Room: r.name, ID: newMessageID(), From: m.name, Text: text, Me: me})
 	return err
 }
 
@@ -184,7 +189,7 @@ func (r *room) say(ctx context.Context, m *member, text string) error {
 // shows e to every member, at its place in the log's order.
 func (r *room) deliver(e chatlog.Entry) {
 	ev := newMessage(e.From, nameColor(e.From), e.Text)
-	ev.logSeq, ev.at = e.Seq, e.At
+	ev.logSeq, ev.at, ev.me = e.Seq, e.At, e.Me
 	r.mu.Lock()
 	defer r.unlock()
 	if r.closed {

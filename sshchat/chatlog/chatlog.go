@@ -18,6 +18,7 @@ type Entry struct {
 	ID   string    // unique per message, chosen by the sender: a retried append is stored once
 	From string    // the sender's display name
 	Text string    // sanitised text
+	Me   bool      // an action, "/me waves": shown as "* alice waves"
 	At   time.Time // when the log accepted it
 }
 

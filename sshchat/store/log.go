@@ -23,6 +23,7 @@ type body struct {
 	ID   string `json:"i"`
 	From string `json:"f"`
 	Text string `json:"t"`
+	Me   bool   `json:"m,omitempty"`
 }
 
 // retryWait is the pause between two tries of a publish that failed for
@@ -39,7 +40,7 @@ func (s *Store) Append(ctx context.Context, e chatlog.Entry) (uint64, error) {
 	if e.Room == "" {
 		return 0, errEmptyRoom
 	}
-	data, err := json.Marshal(body{ID: e.ID, From: e.From, Text: e.Text})
+	data, err := json.Marshal(body{ID: e.ID, From: e.From, Text: e.Text, Me: e.Me})
 	if err != nil {
 		return 0, fmt.Errorf("store: encode entry: %w", err)
 	}
@@ -167,7 +168,7 @@ func decode(subj string, seq uint64, at time.Time, data []byte) (chatlog.Entry, 
 	if err := json.Unmarshal(data, &b); err != nil {
 		return chatlog.Entry{}, fmt.Errorf("store: message %d: %w", seq, err)
 	}
-	return chatlog.Entry{Seq: seq, Room: room, ID: b.ID, From: b.From, Text: b.Text, At: at}, nil
+	return chatlog.Entry{Seq: seq, Room: room, ID: b.ID, From: b.From, Text: b.Text, Me: b.Me, At: at}, nil
 }
 
 // walkMax is the largest n for which Last walks back one entry per

@@ -25,6 +25,7 @@ func Run(t *testing.T, newLog New) {
 	t.Run("Last", func(t *testing.T) { testLast(t, newLog(t)) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, newLog(t)) })
 	t.Run("Count", func(t *testing.T) { testCount(t, newLog(t)) })
+	t.Run("Actions", func(t *testing.T) { testActions(t, newLog(t)) })
 	t.Run("Follow", func(t *testing.T) { testFollow(t, newLog(t)) })
 	t.Run("UnicodeRooms", func(t *testing.T) { testUnicodeRooms(t, newLog(t)) })
 }
@@ -338,5 +339,16 @@ func testCount(t *testing.T, l chatlog.Log) {
 	}
 	if got, err := l.Count(ctx(t), "empty", 0); err != nil || got != 0 {
 		t.Errorf("Count of an empty room = %d, %v", got, err)
+	}
+}
+
+func testActions(t *testing.T, l chatlog.Log) {
+	if _, err := l.Append(ctx(t), chatlog.Entry{Room: "lobby", ID: "act-1", From: "ana", Text: "waves", Me: true}); err != nil {
+		t.Fatal(err)
+	}
+	Add(t, l, "lobby", "ana", "plain")
+	got, err := l.Last(ctx(t), "lobby", 2, 0)
+	if err != nil || len(got) != 2 || !got[0].Me || got[1].Me {
+		t.Fatalf("Last = %+v, %v; want an action, then a message", got, err)
 	}
 }
