@@ -35,6 +35,7 @@ func init() {
 		{names: [numLangs][]string{{"search"}, {"buscar"}}, args: msgArgsSearch, help: msgCmdSearch, run: (*session).cmdSearch},
 		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
 		{names: [numLangs][]string{{"tz"}, {"fuso"}}, args: msgArgsZone, help: msgCmdZone, run: (*session).cmdZone},
+		{names: [numLangs][]string{{"bell"}, {"sino"}}, args: msgArgsOnOff, help: msgCmdBell, run: (*session).cmdBell},
 		{names: [numLangs][]string{{"register"}, {"registrar"}}, args: -1, help: msgCmdRegister, run: (*session).cmdRegister},
 		{names: [numLangs][]string{{"keys"}, {"chaves"}}, args: msgArgsKeys, help: msgCmdKeys, run: (*session).cmdKeys},
 		{names: [numLangs][]string{{"unregister"}, {"desregistrar"}}, args: -1, help: msgCmdUnregister, run: (*session).cmdUnregister},
@@ -203,6 +204,23 @@ func (s *session) cmdLang(arg string) bool {
 }
 
 func (s *session) cmdQuit(string) bool { return true }
+
+// cmdBell is /bell on|off: whether a line naming you (@you) rings the
+// terminal's bell.
+func (s *session) cmdBell(arg string) bool {
+	l := s.language()
+	switch strings.ToLower(strings.TrimSpace(arg)) {
+	case "on", "ligado", "sim":
+		s.quiet.Store(false)
+		s.reply(l.t(msgBellOn))
+	case "off", "desligado", "nao", "não":
+		s.quiet.Store(true)
+		s.reply(l.t(msgBellOff))
+	default:
+		s.reply(l.t(msgUsage, commandByName("bell").usage(l)))
+	}
+	return false
+}
 
 // cmdMe is /me waves: an action, told as "* alice waves".
 func (s *session) cmdMe(arg string) bool {

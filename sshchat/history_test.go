@@ -205,3 +205,32 @@ func TestMeAction(t *testing.T) {
 	carol.send("/eu")
 	carol.expect("! Uso: /eu <ação>")
 }
+
+// A line that names you (@you) rings your terminal's bell, unless you
+// turned it off; never without a terminal.
+func TestBellOnMention(t *testing.T) {
+	srv := startServer(t, nil)
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	carol := join(t, srv, "carol")
+	bob := connect(t, srv.addr, "bob", clientOpts{pty: true, env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	bob.expect("Bem-vindo(a), bob!")
+	bob.send("@alice @carol lunch?")
+	line := alice.expect("lunch?")
+	if !strings.Contains(line, "\a") {
+		t.Errorf("alice's line %q does not ring", line)
+	}
+	if l := carol.expect("lunch?"); strings.Contains(l, "\a") {
+		t.Errorf("a user without a terminal was rung: %q", l)
+	}
+	alice.send("/bell off")
+	alice.expect("* Bell off.")
+	bob.send("@alice again?")
+	if l := alice.expect("again?"); strings.Contains(l, "\a") {
+		t.Errorf("the bell rang while off: %q", l)
+	}
+	bob.send("/sino talvez")
+	bob.expect("! Uso: /sino ligado|desligado")
+	bob.send("/sino desligado")
+	bob.expect("* Sino desligado.")
+}

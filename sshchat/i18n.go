@@ -221,6 +221,10 @@ const (
 	msgBannedAlso
 	msgArgsAction
 	msgCmdMe
+	msgArgsOnOff
+	msgCmdBell
+	msgBellOn
+	msgBellOff
 	numMsgs
 )
 
@@ -388,6 +392,10 @@ var catalogue = [numLangs][numMsgs]string{
 		msgBannedAlso:         "* %s left: banned with %s (same key or address)",
 		msgArgsAction:         "<action>",
 		msgCmdMe:              "tell the room what you are doing: /me waves shows * name waves",
+		msgArgsOnOff:          "on|off",
+		msgCmdBell:            "ring the terminal's bell when a line names you (@you)",
+		msgBellOn:             "* Bell on: a line that names you rings it.",
+		msgBellOff:            "* Bell off.",
 	},
 	langPT: {
 		msgWelcome:            "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
@@ -550,6 +558,10 @@ var catalogue = [numLangs][numMsgs]string{
 		msgBannedAlso:         "* %s saiu: banido(a) junto com %s (mesma chave ou endereço)",
 		msgArgsAction:         "<ação>",
 		msgCmdMe:              "contar à sala o que você está fazendo: /eu acena mostra * nome acena",
+		msgArgsOnOff:          "ligado|desligado",
+		msgCmdBell:            "tocar o sino do terminal quando uma linha mencionar você (@você)",
+		msgBellOn:             "* Sino ligado: uma linha que menciona você o toca.",
+		msgBellOff:            "* Sino desligado.",
 	},
 }
 

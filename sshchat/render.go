@@ -32,6 +32,8 @@ type viewer struct {
 	// rendered, for times in history.
 	loc *time.Location
 	now time.Time
+	// bell rings the terminal for a line that mentions the viewer.
+	bell bool
 }
 
 const (
@@ -72,6 +74,9 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		w := ev.fromWidth + len(": ")
 		if mark {
 			w += 2 // "▶ "
+		}
+		if mark && v.bell {
+			dst = append(dst, '\a') // the terminal's bell: someone is calling
 		}
 		if v.width <= 0 || w+ev.textWidth <= v.width {
 			dst = v.appendSender(dst, ev, mark)

@@ -39,6 +39,7 @@ type session struct {
 
 	lang          atomic.Uint32                 // lang: set by the reader (/lang), read by the writer
 	loc           atomic.Pointer[time.Location] // the user's time zone: set by the reader (/tz), read by the writer
+	quiet         atomic.Bool                   // /bell off: set by the reader, read by the writer
 	self          *member                       // the reader's own copy, set once joined
 	joined        atomic.Pointer[member]        // the member for other goroutines, set just before joining
 	gate          *floodGate                    // the reader's message budget

@@ -258,7 +258,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			<-m.out.wake
 			continue
 		}
-		v.lang, v.loc, v.now = s.language(), s.zone(), s.srv.now()
+		v.lang, v.loc, v.now, v.bell = s.language(), s.zone(), s.srv.now(), !s.quiet.Load()
 		if w := s.win.Load(); s.pty && w != applied {
 			applied = w
 			cols, _ := unpackWindow(w)
