@@ -31,6 +31,8 @@ func init() {
 		{names: [numLangs][]string{{"msg"}, {"privado"}}, args: msgArgsMsg, help: msgCmdMsg, run: (*session).cmdMsg},
 		{names: [numLangs][]string{{"whois"}, {"quem"}}, args: msgArgsName, help: msgCmdWhois, run: (*session).cmdWhois},
 		{names: [numLangs][]string{{"me"}, {"eu"}}, args: msgArgsAction, help: msgCmdMe, run: (*session).cmdMe},
+		{names: [numLangs][]string{{"away"}, {"ausente"}}, args: msgArgsReason, help: msgCmdAway, run: (*session).cmdAway},
+		{names: [numLangs][]string{{"back"}, {"voltei"}}, args: -1, help: msgCmdBack, run: (*session).cmdBack},
 		{names: [numLangs][]string{{"history"}, {"historico", "histórico"}}, args: msgArgsHistory, help: msgCmdHistory, run: (*session).cmdHistory},
 		{names: [numLangs][]string{{"search"}, {"buscar"}}, args: msgArgsSearch, help: msgCmdSearch, run: (*session).cmdSearch},
 		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
@@ -161,7 +163,14 @@ func (s *session) cmdHelp(string) bool {
 
 func (s *session) cmdWho(string) bool {
 	l := s.language()
-	names := s.srv.lobby.memberNames()
+	var names []string
+	for _, m := range s.srv.lobby.memberList() {
+		if why, away := m.awayReason(); away {
+			names = append(names, l.t(msgWhoAway, m.name, why))
+		} else {
+			names = append(names, m.name)
+		}
+	}
 	shown := names
 	if len(shown) > maxWhoNames {
 		shown = shown[:maxWhoNames]
@@ -222,6 +231,27 @@ func (s *session) cmdBell(arg string) bool {
 	return false
 }
 
+// cmdAway is /away [reason]: others see it in /who and /whois, and a
+// private message to you tells its sender.
+func (s *session) cmdAway(arg string) bool {
+	l := s.language()
+	why, _ := sanitize(strings.TrimSpace(arg), 100)
+	if why == "" {
+		why = l.t(msgAwayDefault)
+	}
+	s.self.away.Store(&why)
+	s.reply(l.t(msgAwaySet, why))
+	return false
+}
+
+// cmdBack is /back: here again. Any other line does it too.
+func (s *session) cmdBack(string) bool {
+	if s.self.away.Swap(nil) != nil {
+		s.reply(s.language().t(msgBack))
+	}
+	return false
+}
+
 // cmdMe is /me waves: an action, told as "* alice waves".
 func (s *session) cmdMe(arg string) bool {
 	if strings.TrimSpace(arg) == "" {
@@ -255,6 +285,9 @@ func (s *session) cmdWhois(arg string) bool {
 	text := l.t(msgWhois, m.name, fp, m.client, since)
 	if acct := s.srv.accounts.lookup(m.key); acct != nil {
 		text += "\n" + l.t(msgWhoisRegistered, acct.Created.In(s.zone()).Format("2006-01-02"))
+	}
+	if why, away := m.awayReason(); away {
+		text += "\n" + l.t(msgWhoisAway, why)
 	}
 	if s.srv.mod.isOwner(m.fingerprint) {
 		text += "\n" + l.t(msgWhoisOwner)

@@ -234,3 +234,32 @@ func TestBellOnMention(t *testing.T) {
 	bob.send("/sino desligado")
 	bob.expect("* Sino desligado.")
 }
+
+// /away shows in /who and /whois and answers private messages; the next
+// line, or /back, ends it.
+func TestAway(t *testing.T) {
+	srv := startServer(t, nil)
+	alice := join(t, srv, "alice")
+	bob := connect(t, srv.addr, "bob", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
+	bob.expect("Bem-vindo(a), bob!")
+	alice.send("/away lunch")
+	alice.expect("* You are away: lunch.")
+	bob.send("/clientes")
+	bob.expect("alice (ausente: lunch)")
+	bob.send("/quem alice")
+	bob.expect("  ausente: lunch")
+	bob.send("/alice are you there?")
+	bob.expect("* alice está ausente: lunch")
+	alice.expect("[private] bob → you: are you there?")
+	alice.send("/who")
+	alice.expect("* Welcome back: you are no longer away.")
+	alice.expect("online: alice, bob")
+	bob.send("/ausente")
+	bob.expect("* Você está ausente: ausente.")
+	bob.send("/voltei")
+	bob.expect("* Bem-vindo(a) de volta")
+	alice.send("/msg bob ok")
+	if strings.Contains(alice.out.String(), "bob is away") {
+		t.Errorf("bob is still away:\n%s", alice.out.String())
+	}
+}

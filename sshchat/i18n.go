@@ -225,6 +225,15 @@ const (
 	msgCmdBell
 	msgBellOn
 	msgBellOff
+	msgArgsReason
+	msgCmdAway
+	msgCmdBack
+	msgAwayDefault
+	msgAwaySet
+	msgBack
+	msgIsAway
+	msgWhoAway
+	msgWhoisAway
 	numMsgs
 )
 
@@ -396,6 +405,15 @@ var catalogue = [numLangs][numMsgs]string{
 		msgCmdBell:            "ring the terminal's bell when a line names you (@you)",
 		msgBellOn:             "* Bell on: a line that names you rings it.",
 		msgBellOff:            "* Bell off.",
+		msgArgsReason:         "[reason]",
+		msgCmdAway:            "say you are away, and why; your next line says you are back",
+		msgCmdBack:            "say you are back",
+		msgAwayDefault:        "away",
+		msgAwaySet:            "* You are away: %s. Your next line brings you back.",
+		msgBack:               "* Welcome back: you are no longer away.",
+		msgIsAway:             "* %s is away: %s",
+		msgWhoAway:            "%s (away: %s)",
+		msgWhoisAway:          "  away: %s",
 	},
 	langPT: {
 		msgWelcome:            "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
@@ -562,6 +580,15 @@ var catalogue = [numLangs][numMsgs]string{
 		msgCmdBell:            "tocar o sino do terminal quando uma linha mencionar você (@você)",
 		msgBellOn:             "* Sino ligado: uma linha que menciona você o toca.",
 		msgBellOff:            "* Sino desligado.",
+		msgArgsReason:         "[motivo]",
+		msgCmdAway:            "dizer que você está ausente, e por quê; sua próxima linha diz que voltou",
+		msgCmdBack:            "dizer que você voltou",
+		msgAwayDefault:        "ausente",
+		msgAwaySet:            "* Você está ausente: %s. Sua próxima linha diz que você voltou.",
+		msgBack:               "* Bem-vindo(a) de volta: você não está mais ausente.",
+		msgIsAway:             "* %s está ausente: %s",
+		msgWhoAway:            "%s (ausente: %s)",
+		msgWhoisAway:          "  ausente: %s",
 	},
 }
 

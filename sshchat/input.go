@@ -104,6 +104,12 @@ func (s *session) handleLine(line string) (quit bool) {
 		return false
 	}
 	word, arg, isCmd, text := parseLine(line)
+	// Any line but /away itself means the user is back.
+	if c, ok := lookupCommand(word); !isCmd || !ok || c != commandByName("away") {
+		if s.self.away.Swap(nil) != nil {
+			s.reply(l.t(msgBack))
+		}
+	}
 	if !isCmd {
 		s.say(text)
 		return false
@@ -177,6 +183,12 @@ func (s *session) whisper(key, typed, text string) {
 	if err := s.srv.lobby.whisper(s.self, key, clean); err != nil {
 		shown, _ := sanitize(typed, 40)
 		s.reply(l.t(msgNoSuchUser, shown))
+		return
+	}
+	if to := s.srv.names.lookup(key); to != nil {
+		if why, away := to.awayReason(); away {
+			s.reply(l.t(msgIsAway, to.name, why))
+		}
 	}
 }
 

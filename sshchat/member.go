@@ -2,6 +2,7 @@ package sshchat
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,4 +29,14 @@ type member struct {
 	client      string // SSH client version string
 	addr        netip.Addr
 	language    func() lang // the user's language, for lines written to them by others' commands
+
+	away atomic.Pointer[string] // why the user is away (/away), nil when here
+}
+
+// awayReason is why the member is away, and whether they are.
+func (m *member) awayReason() (string, bool) {
+	if p := m.away.Load(); p != nil {
+		return *p, true
+	}
+	return "", false
 }

@@ -258,6 +258,25 @@ func (r *room) memberNames() []string {
 	return sortNames(names)
 }
 
+// memberList is the members, sorted by name as memberNames, after
+// telling the room what is pending.
+func (r *room) memberList() []*member {
+	r.mu.Lock()
+	r.tellPendingLocked()
+	list := make([]*member, 0, len(r.members))
+	for _, m := range r.members {
+		list = append(list, m)
+	}
+	r.unlock()
+	slices.SortFunc(list, func(a, b *member) int {
+		if c := strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return list
+}
+
 // completions is names for Tab completion, without telling what is
 // pending: a key press, which no message budget limits, must not force a
 // storm's joins out one at a time. Whatever the completed line does next
