@@ -49,6 +49,10 @@ type Log interface {
 	// text contains every one of words, ignoring case and accents (see
 	// Matcher), oldest first.
 	Search(ctx context.Context, room string, words []string, limit int) ([]Entry, error)
+
+	// Purge removes every entry of room: a room that is gone takes its
+	// history with it. Other rooms and the sequence are untouched.
+	Purge(ctx context.Context, room string) error
 }
 
 // ErrUnavailable wraps every failure of a log to answer in time: a full

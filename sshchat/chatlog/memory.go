@@ -156,3 +156,14 @@ func (m *Memory) Search(ctx context.Context, room string, words []string, limit 
 	slices.Reverse(found)
 	return found, nil
 }
+
+// Purge forgets room's entries.
+func (m *Memory) Purge(ctx context.Context, room string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.rooms[room] {
+		delete(m.ids, e.ID)
+	}
+	delete(m.rooms, room)
+	return nil
+}

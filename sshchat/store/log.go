@@ -472,3 +472,20 @@ func (g *getter) getPending(ctx context.Context, req directGet) (entries []chatl
 // numPendingHeader tells, in a batch's answers, how many matching
 // messages remain after this one.
 const numPendingHeader = "Nats-Num-Pending"
+
+// Purge removes every message on room's subject.
+func (s *Store) Purge(ctx context.Context, room string) error {
+	if room == "" {
+		return errEmptyRoom
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	stream, err := s.js.Stream(ctx, StreamName)
+	if err != nil {
+		return unavailable("purge", err)
+	}
+	if err := stream.Purge(ctx, jetstream.WithPurgeSubject(subject(room))); err != nil {
+		return unavailable("purge", err)
+	}
+	return nil
+}

@@ -28,6 +28,29 @@ func Run(t *testing.T, newLog New) {
 	t.Run("Actions", func(t *testing.T) { testActions(t, newLog(t)) })
 	t.Run("Follow", func(t *testing.T) { testFollow(t, newLog(t)) })
 	t.Run("UnicodeRooms", func(t *testing.T) { testUnicodeRooms(t, newLog(t)) })
+	t.Run("Purge", func(t *testing.T) { testPurge(t, newLog(t)) })
+}
+
+// testPurge: a purged room has no history and its ids may be used again;
+// other rooms keep theirs, and the sequence goes on.
+func testPurge(t *testing.T, l chatlog.Log) {
+	Add(t, l, "gone", "ana", "one")
+	kept := Add(t, l, "kept", "bia", "two")
+	if err := l.Purge(ctx(t), "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := l.Last(ctx(t), "gone", 10, 0); err != nil || len(es) != 0 {
+		t.Fatalf("purged room: %v %v", texts(es), err)
+	}
+	if n, err := l.Count(ctx(t), "gone", 0); err != nil || n != 0 {
+		t.Fatalf("purged room counts %d %v", n, err)
+	}
+	if es, err := l.Last(ctx(t), "kept", 10, 0); err != nil || !equal(texts(es), []string{"two"}) {
+		t.Fatalf("other room: %v %v", texts(es), err)
+	}
+	if again := Add(t, l, "gone", "ana", "three"); again <= kept {
+		t.Fatalf("sequence went back: %d after %d", again, kept)
+	}
 }
 
 func ctx(t *testing.T) context.Context {
