@@ -317,7 +317,7 @@ func TestPanicEndsOnlyThatSession(t *testing.T) {
 	other.expect("* victim was disconnected by a server error")
 	victim.expectEnd()
 	other.send("/who")
-	other.expect("* 1 online: other")
+	other.expect("* 1 online in #lobby: other")
 	waitUntil(t, "the panic in the log", func() bool {
 		l := srv.logs.String()
 		return strings.Contains(l, "injected failure") && strings.Contains(l, "goroutine")

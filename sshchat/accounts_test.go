@@ -289,7 +289,7 @@ func TestReconnectionRace(t *testing.T) {
 		return live == 1
 	})
 	bob.send("/who")
-	who := bob.expect("online:")
+	who := bob.expect("online in #lobby:")
 	if strings.Count(who, "alice") != 1 {
 		t.Errorf("/who lists %q", who)
 	}

@@ -74,7 +74,7 @@ func TestListUsers(t *testing.T) {
 	alice.expect("carol joined")
 	for _, cmd := range []string{"/clientes", "/who", "/names"} {
 		alice.send(cmd)
-		alice.expect("* 3 online: alice, Bob, carol")
+		alice.expect("* 3 online in #lobby: alice, Bob, carol")
 	}
 }
 

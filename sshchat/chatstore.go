@@ -57,6 +57,9 @@ func (srv *Server) openIdentity() error {
 // closeLog closes the store the server opened itself, once.
 func (srv *Server) closeLog() {
 	srv.storeOnce.Do(func() {
+		if srv.rooms != nil {
+			srv.rooms.close()
+		}
 		if srv.accounts != nil {
 			srv.accounts.close()
 		}

@@ -27,10 +27,15 @@ var commandIndex = map[string]*command{}
 func init() {
 	commands = []*command{
 		{names: [numLangs][]string{{"help", "?"}, {"ajuda"}}, args: -1, help: msgCmdHelp, run: (*session).cmdHelp},
-		{names: [numLangs][]string{{"who", "names"}, {"clientes"}}, args: -1, help: msgCmdWho, run: (*session).cmdWho},
+		{names: [numLangs][]string{{"who", "names"}, {"clientes"}}, args: msgArgsAll, help: msgCmdWho, run: (*session).cmdWho},
+		{names: [numLangs][]string{{"join"}, {"entrar"}}, args: msgArgsRoom, help: msgCmdJoin, run: (*session).cmdJoin},
+		{names: [numLangs][]string{{"leave"}, {"deixar"}}, args: -1, help: msgCmdLeave, run: (*session).cmdLeave},
+		{names: [numLangs][]string{{"rooms"}, {"salas"}}, args: -1, help: msgCmdRooms, run: (*session).cmdRooms},
+		{names: [numLangs][]string{{"topic"}, {"topico", "tópico"}}, args: msgArgsTopic, help: msgCmdTopic, run: (*session).cmdTopic},
 		{names: [numLangs][]string{{"msg"}, {"privado"}}, args: msgArgsMsg, help: msgCmdMsg, run: (*session).cmdMsg},
 		{names: [numLangs][]string{{"whois"}, {"quem"}}, args: msgArgsName, help: msgCmdWhois, run: (*session).cmdWhois},
 		{names: [numLangs][]string{{"me"}, {"eu"}}, args: msgArgsAction, help: msgCmdMe, run: (*session).cmdMe},
+		{names: [numLangs][]string{{"nick"}, {"nome"}}, args: msgArgsNewName, help: msgCmdNick, run: (*session).cmdNick},
 		{names: [numLangs][]string{{"away"}, {"ausente"}}, args: msgArgsReason, help: msgCmdAway, run: (*session).cmdAway},
 		{names: [numLangs][]string{{"back"}, {"voltei"}}, args: -1, help: msgCmdBack, run: (*session).cmdBack},
 		{names: [numLangs][]string{{"history"}, {"historico", "histórico"}}, args: msgArgsHistory, help: msgCmdHistory, run: (*session).cmdHistory},
@@ -38,6 +43,7 @@ func init() {
 		{names: [numLangs][]string{{"lang"}, {"idioma"}}, args: msgArgsLang, help: msgCmdLang, run: (*session).cmdLang},
 		{names: [numLangs][]string{{"tz"}, {"fuso"}}, args: msgArgsZone, help: msgCmdZone, run: (*session).cmdZone},
 		{names: [numLangs][]string{{"bell"}, {"sino"}}, args: msgArgsOnOff, help: msgCmdBell, run: (*session).cmdBell},
+		{names: [numLangs][]string{{"timestamps"}, {"horario", "horário"}}, args: msgArgsOnOff, help: msgCmdTimestamps, run: (*session).cmdTimestamps},
 		{names: [numLangs][]string{{"register"}, {"registrar"}}, args: -1, help: msgCmdRegister, run: (*session).cmdRegister},
 		{names: [numLangs][]string{{"keys"}, {"chaves"}}, args: msgArgsKeys, help: msgCmdKeys, run: (*session).cmdKeys},
 		{names: [numLangs][]string{{"unregister"}, {"desregistrar"}}, args: -1, help: msgCmdUnregister, run: (*session).cmdUnregister},
@@ -161,28 +167,6 @@ func (s *session) cmdHelp(string) bool {
 	return false
 }
 
-func (s *session) cmdWho(string) bool {
-	l := s.language()
-	var names []string
-	for _, m := range s.srv.lobby.memberList() {
-		if why, away := m.awayReason(); away {
-			names = append(names, l.t(msgWhoAway, m.name, why))
-		} else {
-			names = append(names, m.name)
-		}
-	}
-	shown := names
-	if len(shown) > maxWhoNames {
-		shown = shown[:maxWhoNames]
-	}
-	text := l.t(msgWho, len(names), strings.Join(shown, ", "))
-	if more := len(names) - len(shown); more > 0 {
-		text += " " + l.t(msgWhoMore, more)
-	}
-	s.reply(text)
-	return false
-}
-
 func (s *session) cmdMsg(arg string) bool {
 	name, text, _ := strings.Cut(arg, " ")
 	if name == "" || strings.TrimSpace(text) == "" {
@@ -190,13 +174,13 @@ func (s *session) cmdMsg(arg string) bool {
 		s.reply(l.t(msgUsage, commandByName("msg").usage(l)))
 		return false
 	}
-	key, ok := s.lookupName(name)
+	to, ok := s.lookupName(name)
 	if !ok {
 		shown, _ := sanitize(name, 40)
 		s.reply(s.language().t(msgNoSuchUser, shown))
 		return false
 	}
-	s.whisper(key, name, text)
+	s.whisper(to, name, text)
 	return false
 }
 
@@ -218,17 +202,47 @@ func (s *session) cmdQuit(string) bool { return true }
 // terminal's bell.
 func (s *session) cmdBell(arg string) bool {
 	l := s.language()
-	switch strings.ToLower(strings.TrimSpace(arg)) {
-	case "on", "ligado", "sim":
+	on, ok := parseOnOff(arg)
+	switch {
+	case !ok:
+		s.reply(l.t(msgUsage, commandByName("bell").usage(l)))
+	case on:
 		s.quiet.Store(false)
 		s.reply(l.t(msgBellOn))
-	case "off", "desligado", "nao", "não":
+	default:
 		s.quiet.Store(true)
 		s.reply(l.t(msgBellOff))
-	default:
-		s.reply(l.t(msgUsage, commandByName("bell").usage(l)))
 	}
 	return false
+}
+
+// cmdTimestamps is /timestamps on|off: the time before each live line,
+// in the user's zone.
+func (s *session) cmdTimestamps(arg string) bool {
+	l := s.language()
+	on, ok := parseOnOff(arg)
+	switch {
+	case !ok:
+		s.reply(l.t(msgUsage, commandByName("timestamps").usage(l)))
+	case on:
+		s.stamps.Store(true)
+		s.reply(l.t(msgStampsOn))
+	default:
+		s.stamps.Store(false)
+		s.reply(l.t(msgStampsOff))
+	}
+	return false
+}
+
+// parseOnOff reads "on" or "off", in either language.
+func parseOnOff(arg string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(arg)) {
+	case "on", "ligado", "sim", "yes":
+		return true, true
+	case "off", "desligado", "nao", "não", "no":
+		return false, true
+	}
+	return false, false
 }
 
 // cmdAway is /away [reason]: others see it in /who and /whois, and a
@@ -270,9 +284,8 @@ func (s *session) cmdWhois(arg string) bool {
 		s.reply(l.t(msgUsage, commandByName("whois").usage(l)))
 		return false
 	}
-	key, ok := s.lookupName(name)
-	m, found := s.srv.lobby.lookup(key)
-	if !ok || !found {
+	m, ok := s.lookupName(name)
+	if !ok {
 		shown, _ := sanitize(name, 40)
 		s.reply(l.t(msgNoSuchUser, shown))
 		return false

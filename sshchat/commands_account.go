@@ -42,7 +42,7 @@ func (s *session) cmdRegister(string) bool {
 	}
 	ctx, cancel := s.storeCtx()
 	defer cancel()
-	switch err := s.srv.accounts.register(ctx, s.self.name, s.self.key, s.fingerprint, s.authorizedKey, s.srv.lobby.lastSeq()); {
+	switch err := s.srv.accounts.register(ctx, s.self.name, s.self.key, s.fingerprint, s.authorizedKey, s.srv.rooms.last.Load()); {
 	case err == nil:
 		s.log.Info("registered", "fingerprint", s.fingerprint)
 		s.reply(l.t(msgRegistered, s.self.name, s.fingerprint))

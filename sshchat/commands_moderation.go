@@ -102,7 +102,7 @@ func (s *session) cmdKick(arg string) bool {
 		told, bye = byLang(msgKickedWhy, m.name, s.self.name, reason), m.language().t(msgKickedByeWhy, s.self.name, reason)
 	}
 	s.log.Info("kick", "whom", m.name, "reason", reason)
-	if !s.srv.lobby.remove(m, leaveKicked, told, bye) {
+	if !s.srv.removeMember(m, leaveKicked, told, bye) {
 		s.reply(l.t(msgNoSuchUser, m.name))
 	}
 	return false
@@ -161,7 +161,7 @@ func (s *session) cmdBan(arg string) bool {
 		}
 	}
 	ml := m.language()
-	s.srv.lobby.remove(m, leaveBanned, told, ml.t(msgBannedBye, s.self.name, s.untilText(ml, b.Until)))
+	s.srv.removeMember(m, leaveBanned, told, ml.t(msgBannedBye, s.self.name, s.untilText(ml, b.Until)))
 	// Everyone else the ban covers goes too: any other connection with
 	// one of the banned keys or from the banned address.
 	banned := map[string]bool{}
@@ -172,7 +172,7 @@ func (s *session) cmdBan(arg string) bool {
 		if other != m && other.key != s.self.key && !s.srv.mod.isOwner(other.fingerprint) &&
 			(banned[banKeyOf(other.fingerprint)] || banned[banAddrOf(other.addr)]) {
 			ol := other.language()
-			s.srv.lobby.remove(other, leaveBanned, byLang(msgBannedAlso, other.name, m.name),
+			s.srv.removeMember(other, leaveBanned, byLang(msgBannedAlso, other.name, m.name),
 				ol.t(msgBannedBye, s.self.name, s.untilText(ol, b.Until)))
 		}
 	}
@@ -258,7 +258,7 @@ func (s *session) cmdMute(arg string) bool {
 	for tl := range numLangs {
 		told[tl] = tl.t(msgMutedRoom, m.name, s.self.name, s.untilText(tl, u.Until))
 	}
-	s.srv.lobby.announce(told)
+	s.announceAround(told, m)
 	return false
 }
 
@@ -291,7 +291,7 @@ func (s *session) cmdUnmute(arg string) bool {
 		s.reply(l.t(msgNotMuted, typed))
 	default:
 		s.log.Info("unmute", "whom", typed)
-		s.srv.lobby.announce(byLang(msgUnmutedRoom, typed, s.self.name))
+		s.announceAround(byLang(msgUnmutedRoom, typed, s.self.name), s.srv.names.lookup(nameKey(typed)))
 	}
 	return false
 }
@@ -334,7 +334,7 @@ func (s *session) cmdOp(arg string) bool {
 		return false
 	}
 	s.log.Info("op", "whom", acct.Name)
-	s.srv.lobby.announce(byLang(msgOpped, acct.Name, s.self.name))
+	s.announceAround(byLang(msgOpped, acct.Name, s.self.name), s.srv.names.lookup(acct.key()))
 	return false
 }
 
@@ -359,7 +359,7 @@ func (s *session) cmdDeop(arg string) bool {
 		s.reply(l.t(msgNotOp, typed))
 	default:
 		s.log.Info("deop", "whom", typed)
-		s.srv.lobby.announce(byLang(msgDeopped, typed, s.self.name))
+		s.announceAround(byLang(msgDeopped, typed, s.self.name), s.srv.names.lookup(nameKey(typed)))
 	}
 	return false
 }

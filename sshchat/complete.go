@@ -6,17 +6,18 @@ import (
 )
 
 // completeName is the terminal's Tab handler: it completes the word before
-// the cursor to the name of a connected user, keeping a leading "@" or "/"
-// (so "/bo" becomes "/bob " for a private message). With several matches
-// it completes their common prefix.
-func completeName(names func() []string, line string, pos int, key rune) (string, int, bool) {
+// the cursor to one of the candidates for its sigil, which it keeps: a
+// leading "/" on the line (a command, or a name for a private message, so
+// "/bo" becomes "/bob "), "#" (a room), "@" or none (a connected user).
+// With several matches it completes their common prefix.
+func completeName(candidates func(sigil string) []string, line string, pos int, key rune) (string, int, bool) {
 	if key != '\t' || pos > len(line) {
 		return "", 0, false
 	}
 	start := strings.LastIndexAny(line[:pos], " \t") + 1
 	word := line[start:pos]
 	sigil := ""
-	if strings.HasPrefix(word, "@") || (start == 0 && strings.HasPrefix(word, "/")) {
+	if strings.HasPrefix(word, "@") || strings.HasPrefix(word, "#") || (start == 0 && strings.HasPrefix(word, "/")) {
 		sigil, word = word[:1], word[1:]
 	}
 	if word == "" {
@@ -24,7 +25,7 @@ func completeName(names func() []string, line string, pos int, key rune) (string
 	}
 	var match string
 	n := 0
-	for _, name := range names() {
+	for _, name := range candidates(sigil) {
 		if len(name) < len(word) || !strings.EqualFold(name[:len(word)], word) {
 			continue
 		}
@@ -90,4 +91,31 @@ func mentions(text, name string) bool {
 // mention "bo".
 func isNameRune(r rune) bool {
 	return r == '_' || r == '-' || r == '.' || r >= utf8.RuneSelf || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
+}
+
+// complete is this session's Tab handler: commands in the user's language
+// and names after "/", rooms after "#", names of everyone connected
+// otherwise (private messages reach every room).
+func (s *session) complete(line string, pos int, key rune) (string, int, bool) {
+	return completeName(func(sigil string) []string {
+		switch sigil {
+		case "#":
+			var names []string
+			for _, r := range s.srv.rooms.all() {
+				names = append(names, r.name)
+			}
+			return names
+		case "/":
+			l := s.language()
+			var names []string
+			for _, c := range commands {
+				if (c.operator && !s.isOperator()) || (c.owner && !s.srv.mod.isOwner(s.fingerprint)) {
+					continue
+				}
+				names = append(names, c.names[l]...)
+			}
+			return append(names, s.srv.names.completions()...)
+		}
+		return s.srv.names.completions()
+	}, line, pos, key)
 }

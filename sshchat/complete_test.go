@@ -3,7 +3,7 @@ package sshchat
 import "testing"
 
 func TestCompleteName(t *testing.T) {
-	names := func() []string { return []string{"alice", "Albert", "bob", "bobby"} }
+	names := func(string) []string { return []string{"alice", "Albert", "bob", "bobby"} }
 	tests := []struct {
 		line    string
 		want    string

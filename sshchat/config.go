@@ -51,6 +51,10 @@ type Config struct {
 	Replay        int           // messages a registered user is shown of what was said while away
 	Log           chatlog.Log   // the rooms' log; nil: in memory, lost on restart
 
+	Lobby      string        // the room everyone lands in
+	MaxRooms   int           // rooms at most, the lobby included
+	RoomExpiry time.Duration // a room empty this long goes, with its history; 0: never
+
 	Logger *slog.Logger     // nil: slog.Default()
 	Now    func() time.Time // nil: time.Now; injectable for tests
 }
@@ -76,6 +80,9 @@ func DefaultConfig() Config {
 		HistoryLen:       20,
 		AccountExpiry:    180 * 24 * time.Hour,
 		Replay:           200,
+		Lobby:            defaultLobby,
+		MaxRooms:         1000,
+		RoomExpiry:       7 * 24 * time.Hour,
 		DataDir:          "data",
 		HistoryMax:       10000,
 		HistoryAge:       30 * 24 * time.Hour,
@@ -132,6 +139,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	})
 	fs.Var(durationValue{&c.AccountExpiry}, "account-expiry", "an account unused this long lapses and its name is free again, e.g. 180d (0: never)")
 	fs.IntVar(&c.Replay, "replay", c.Replay, "messages a registered user is shown of what was said while they were away (0: the plain history)")
+	fs.StringVar(&c.Lobby, "lobby", c.Lobby, "the room everyone lands in, without '#'")
+	fs.IntVar(&c.MaxRooms, "max-rooms", c.MaxRooms, "rooms at most, the lobby included")
+	fs.Var(durationValue{&c.RoomExpiry}, "room-expiry", "a room empty this long goes, with its history, e.g. 7d; never the lobby (0: never)")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory of the embedded history store, created on first start")
 	fs.IntVar(&c.HistoryMax, "history-max", c.HistoryMax, "messages kept per room")
 	fs.Var(durationValue{&c.HistoryAge}, "history-age", "messages older than this are dropped, e.g. 30d or 12h (0: kept)")
@@ -159,6 +169,7 @@ func (c *Config) validate() error {
 		{"store-timeout", c.StoreTimeout > 0},
 		{"history-max", c.HistoryMax > 0},
 		{"store-max", c.StoreMax > 0},
+		{"max-rooms", c.MaxRooms > 0},
 	}
 	for _, p := range positive {
 		if !p.ok {
@@ -182,11 +193,15 @@ func (c *Config) validate() error {
 		{"history-age", c.HistoryAge >= 0},
 		{"account-expiry", c.AccountExpiry >= 0},
 		{"replay", c.Replay >= 0 && c.Replay <= maxHistoryShown},
+		{"room-expiry", c.RoomExpiry >= 0},
 	}
 	for _, p := range off {
 		if !p.ok {
 			return fmt.Errorf("-%s cannot be negative (0 turns it off)", p.flag)
 		}
+	}
+	if _, ok := checkRoomName(c.Lobby); !ok || strings.HasPrefix(c.Lobby, "#") {
+		return fmt.Errorf("-lobby %q is not a room name: 1 to %d letters, digits or signs, no spaces, without '#'", c.Lobby, maxNameLen)
 	}
 	return nil
 }

@@ -13,7 +13,8 @@ type eventKind uint8
 const (
 	evMessage  eventKind = iota // a line said to the room
 	evPrivate                   // a private message: delivered to sender and target only
-	evWelcome                   // to a joiner alone: the room it has joined
+	evWelcome                   // to a joiner alone: the room it has joined (to), its topic (text)
+	evArrived                   // to a member that moved rooms alone: as evWelcome
 	evPresence                  // joins and leaves, told to the room (presence.go)
 	evShutdown                  // the server is going down: the last line a user sees
 	evLocal                     // a line for one user only (command output, errors), already in that user's language

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -351,7 +352,7 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 // does, for tests that drive a room directly.
 func newTestRoom(window time.Duration, now func() time.Time) *room {
 	log := chatlog.NewMemory(100, now)
-	r := newRoom(lobbyName, log, newRegistry(), window, now)
+	r := newRoom(defaultLobby, log, newRegistry(), new(atomic.Uint64), window, now)
 	_, _ = log.Follow(r.deliver)
 	return r
 }

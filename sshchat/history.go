@@ -48,12 +48,22 @@ func (s *session) showEarlier(m *member, acct *account) {
 	m.out.release(first...)
 }
 
+// showRoomHistory releases a member's held outbox, after a move, with the
+// new room's last messages first.
+func (s *session) showRoomHistory(m *member) {
+	if ev := s.earlier(s.language(), nil); ev != nil {
+		m.out.release(ev)
+		return
+	}
+	m.out.release()
+}
+
 // earlier is the history a joiner is shown, or nil.
 func (s *session) earlier(l lang, acct *account) *event {
 	cfg := &s.srv.cfg
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.StoreTimeout)
 	defer cancel()
-	room := s.srv.lobby.name
+	room := s.room().name
 	if acct != nil && cfg.Replay > 0 {
 		unseen, err := s.srv.chatLog.Count(ctx, room, acct.SeenSeq)
 		if err != nil {
@@ -102,7 +112,7 @@ func (s *session) cmdHistory(arg string) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
 	defer cancel()
-	entries, err := s.srv.chatLog.Last(ctx, s.srv.lobby.name, n, 0)
+	entries, err := s.srv.chatLog.Last(ctx, s.room().name, n, 0)
 	if err != nil {
 		s.log.Warn("history not read", "err", err)
 		s.reply(l.t(msgHistoryUnavailable))
@@ -127,7 +137,7 @@ func (s *session) cmdSearch(arg string) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
 	defer cancel()
-	entries, err := s.srv.chatLog.Search(ctx, s.srv.lobby.name, words, maxSearchShown)
+	entries, err := s.srv.chatLog.Search(ctx, s.room().name, words, maxSearchShown)
 	if err != nil {
 		s.log.Warn("search failed", "err", err)
 		s.reply(l.t(msgHistoryUnavailable))
@@ -144,7 +154,7 @@ func (s *session) cmdSearch(arg string) bool {
 
 // show queues ev for this user alone, in order with the room's events.
 func (s *session) show(ev *event) {
-	s.srv.lobby.show(s.self, ev)
+	s.room().show(s.self, ev)
 }
 
 // appendHistory renders a history event: its title, each entry with its

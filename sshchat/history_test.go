@@ -253,7 +253,7 @@ func TestAway(t *testing.T) {
 	alice.expect("[private] bob → you: are you there?")
 	alice.send("/who")
 	alice.expect("* Welcome back: you are no longer away.")
-	alice.expect("online: alice, bob")
+	alice.expect("in #lobby: alice, bob")
 	bob.send("/ausente")
 	bob.expect("* Você está ausente: ausente.")
 	bob.send("/voltei")

@@ -234,6 +234,41 @@ const (
 	msgIsAway
 	msgWhoAway
 	msgWhoisAway
+	msgArrived
+	msgTopicIs
+	msgWentTo
+	msgRenamed
+	msgArgsRoom
+	msgArgsTopic
+	msgArgsNewName
+	msgArgsAll
+	msgCmdJoin
+	msgCmdLeave
+	msgCmdRooms
+	msgCmdTopic
+	msgCmdNick
+	msgCmdTimestamps
+	msgRoomsHeader
+	msgRoomsLine
+	msgRoomInvalid
+	msgRoomLookAlike
+	msgRoomTooMany
+	msgRoomBusy
+	msgAlreadyIn
+	msgTopicSet
+	msgTopicCleared
+	msgTopicNone
+	msgTopicNotAllowed
+	msgTopicLobby
+	msgWhoRoom
+	msgWhoAll
+	msgWhoAllLine
+	msgNickSame
+	msgNickMuted
+	msgNickKeeps
+	msgStampsOn
+	msgStampsOff
+	msgRoomExpired
 	numMsgs
 )
 
@@ -241,7 +276,7 @@ const (
 // fmt's; the arguments are the same in both languages.
 var catalogue = [numLangs][numMsgs]string{
 	langEN: {
-		msgWelcome:            "Welcome, %s! %d online. Type /help for commands, /quit to leave.",
+		msgWelcome:            "Welcome, %[1]s! %[3]d online. You are in #%[2]s. Type /help for commands, /quit to leave.",
 		msgJoined:             "* %s joined (%d online)",
 		msgLeftQuit:           "* %s left (%d online)",
 		msgLeftLost:           "* %s lost the connection (%d online)",
@@ -414,9 +449,44 @@ var catalogue = [numLangs][numMsgs]string{
 		msgIsAway:             "* %s is away: %s",
 		msgWhoAway:            "%s (away: %s)",
 		msgWhoisAway:          "  away: %s",
+		msgArrived:            "* You are now in #%s (%d here). /leave takes you back to the lobby.",
+		msgTopicIs:            "Topic of #%s: %s",
+		msgWentTo:             "* %s went to #%s (%d online)",
+		msgRenamed:            "* %s is now %s",
+		msgArgsRoom:           "<#room>",
+		msgArgsTopic:          "[text]",
+		msgArgsNewName:        "<new name>",
+		msgArgsAll:            "[all]",
+		msgCmdJoin:            "go to a room, creating it if it does not exist",
+		msgCmdLeave:           "go back to the lobby",
+		msgCmdRooms:           "list the rooms, with how many are in each and their topics",
+		msgCmdTopic:           "show or set this room's topic (its creator or an operator)",
+		msgCmdNick:            "change your name",
+		msgCmdTimestamps:      "show the time before each line",
+		msgRoomsHeader:        "* %d rooms:",
+		msgRoomsLine:          "  #%s (%d)",
+		msgRoomInvalid:        "! %s is not a room name: # and 1 to %d letters, digits or signs, with no spaces, such as #rust.",
+		msgRoomLookAlike:      "! #%s looks like #%s, which exists; to join it, type /join #%s.",
+		msgRoomTooMany:        "! This server already has %d rooms, the most it keeps; join one of /rooms.",
+		msgRoomBusy:           "! #%s is being removed; try again in a moment.",
+		msgAlreadyIn:          "* You are already in #%s.",
+		msgTopicSet:           "* %s set the topic of #%s: %s",
+		msgTopicCleared:       "* %s cleared the topic of #%s",
+		msgTopicNone:          "* #%s has no topic; /topic text sets one.",
+		msgTopicNotAllowed:    "! Only the room's creator (%s) or an operator can set the topic of #%s.",
+		msgTopicLobby:         "! The lobby's topic is the message of the day, which operators set with /motd.",
+		msgWhoRoom:            "* %d online in #%s: %s",
+		msgWhoAll:             "* %d online in %d rooms:",
+		msgWhoAllLine:         "  #%s (%d): %s",
+		msgNickSame:           "* You are already %s.",
+		msgNickMuted:          "! You are muted, %s: your name cannot change meanwhile.",
+		msgNickKeeps:          "* Your account keeps the name %s: a key holds one registered name. /nick %s takes it back; /unregister frees it, and then /register takes %s.",
+		msgStampsOn:           "* The time is shown before each line.",
+		msgStampsOff:          "* Times are hidden.",
+		msgRoomExpired:        "* #%s was empty for %s and is gone, with its history.",
 	},
 	langPT: {
-		msgWelcome:            "Bem-vindo(a), %s! %d online. Digite /ajuda para ver os comandos, /sair para sair.",
+		msgWelcome:            "Bem-vindo(a), %[1]s! %[3]d online. Você está em #%[2]s. Digite /ajuda para ver os comandos, /sair para sair.",
 		msgJoined:             "* %s entrou (%d online)",
 		msgLeftQuit:           "* %s saiu (%d online)",
 		msgLeftLost:           "* %s perdeu a conexão (%d online)",
@@ -589,6 +659,41 @@ var catalogue = [numLangs][numMsgs]string{
 		msgIsAway:             "* %s está ausente: %s",
 		msgWhoAway:            "%s (ausente: %s)",
 		msgWhoisAway:          "  ausente: %s",
+		msgArrived:            "* Você está agora em #%s (%d aqui). /deixar leva você de volta ao saguão.",
+		msgTopicIs:            "Tópico de #%s: %s",
+		msgWentTo:             "* %s foi para #%s (%d online)",
+		msgRenamed:            "* %s agora é %s",
+		msgArgsRoom:           "<#sala>",
+		msgArgsTopic:          "[texto]",
+		msgArgsNewName:        "<novo nome>",
+		msgArgsAll:            "[todos]",
+		msgCmdJoin:            "ir para uma sala, criando-a se não existir",
+		msgCmdLeave:           "voltar ao saguão",
+		msgCmdRooms:           "listar as salas, com quantos há em cada uma e os tópicos",
+		msgCmdTopic:           "mostrar ou definir o tópico desta sala (quem a criou ou um operador)",
+		msgCmdNick:            "trocar o seu nome",
+		msgCmdTimestamps:      "mostrar a hora antes de cada linha",
+		msgRoomsHeader:        "* %d salas:",
+		msgRoomsLine:          "  #%s (%d)",
+		msgRoomInvalid:        "! %s não é um nome de sala: # e de 1 a %d letras, algarismos ou sinais, sem espaços, como #rust.",
+		msgRoomLookAlike:      "! #%s se parece com #%s, que já existe; para entrar nela, digite /entrar #%s.",
+		msgRoomTooMany:        "! Este servidor já tem %d salas, o máximo que mantém; entre em uma de /salas.",
+		msgRoomBusy:           "! #%s está sendo removida; tente de novo daqui a pouco.",
+		msgAlreadyIn:          "* Você já está em #%s.",
+		msgTopicSet:           "* %s definiu o tópico de #%s: %s",
+		msgTopicCleared:       "* %s apagou o tópico de #%s",
+		msgTopicNone:          "* #%s não tem tópico; /topico texto define um.",
+		msgTopicNotAllowed:    "! Só quem criou a sala (%s) ou um operador pode definir o tópico de #%s.",
+		msgTopicLobby:         "! O tópico do saguão é o aviso do dia, que operadores definem com /aviso.",
+		msgWhoRoom:            "* %d online em #%s: %s",
+		msgWhoAll:             "* %d online em %d salas:",
+		msgWhoAllLine:         "  #%s (%d): %s",
+		msgNickSame:           "* Você já é %s.",
+		msgNickMuted:          "! Você está silenciado(a), %s: o seu nome não pode mudar enquanto isso.",
+		msgNickKeeps:          "* A sua conta continua com o nome %s: uma chave tem um só nome registrado. /nome %s o retoma; /desregistrar o libera, e então /registrar fica com %s.",
+		msgStampsOn:           "* A hora aparece antes de cada linha.",
+		msgStampsOff:          "* A hora não aparece mais.",
+		msgRoomExpired:        "* #%s ficou vazia por %s e foi removida, com o seu histórico.",
 	},
 }
 

@@ -121,8 +121,8 @@ func (s *session) handleLine(line string) (quit bool) {
 		return c.run(s, arg)
 	}
 	// /<name> text: a private message, when name is connected.
-	if key, ok := s.lookupName(word); ok {
-		s.whisper(key, word, arg)
+	if to, ok := s.lookupName(word); ok {
+		s.whisper(to, word, arg)
 		return false
 	}
 	shown, _ := sanitize(word, 40)
@@ -144,55 +144,71 @@ func (s *session) post(text string, me bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
 	defer cancel()
-	if err := s.srv.lobby.post(ctx, s.self, clean, me); err != nil && !errors.Is(err, errNotMember) {
+	if err := s.room().post(ctx, s.self, clean, me); err != nil && !errors.Is(err, errNotMember) {
 		s.log.Warn("message not sent", "err", err)
 		s.reply(s.language().t(msgNotSent))
 	}
 }
 
-// lookupName finds the key of a connected user by the name typed.
-func (s *session) lookupName(typed string) (string, bool) {
+// lookupName finds a connected user, in any room, by the name typed. This
+// user's room is told what is pending first, so that "no such user"
+// never comes before the leave it follows from.
+func (s *session) lookupName(typed string) (*member, bool) {
 	name, err := checkName(typed, nil)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
-	key := nameKey(name)
-	_, ok := s.srv.lobby.lookup(key)
-	return key, ok
+	s.room().tellPending()
+	m := s.srv.names.lookup(nameKey(name))
+	if m == nil || m.room.Load() == nil { // not joined yet
+		return nil, false
+	}
+	return m, true
 }
 
-func (s *session) whisper(key, typed, text string) {
+// whisper sends text privately to the member to, in whichever room: both
+// see it in order with their own room's events.
+func (s *session) whisper(to *member, typed, text string) {
 	l := s.language()
 	clean, _ := sanitize(text, s.srv.cfg.MaxMessageLen)
 	if clean == "" {
 		s.reply(l.t(msgUsage, commandByName("msg").usage(l)))
 		return
 	}
-	if key == s.self.key {
+	if to.key == s.self.key {
 		s.reply(l.t(msgPrivateSelf))
 		return
 	}
 	// A muted user may still write to operators, to appeal.
 	if u, muted := s.srv.mod.muted(s.self.key); muted {
-		to := s.srv.names.lookup(key)
-		if to == nil || !s.srv.mod.isOperator(to, s.srv.accounts.lookup(key) != nil) {
+		if !s.srv.mod.isOperator(to, s.srv.accounts.lookup(to.key) != nil) {
 			s.reply(l.t(msgYouAreMutedPrivate, s.untilText(l, u.Until)))
 			return
 		}
 	}
-	if err := s.srv.lobby.whisper(s.self, key, clean); err != nil {
+	from, there := s.room(), to.room.Load()
+	var err error
+	if there == from {
+		err = from.whisper(s.self, to.key, clean)
+	} else {
+		ev := newPrivate(s.self.name, to.name, clean)
+		if there == nil || !there.tell(to, ev) {
+			err = errNoSuchUser
+		} else {
+			from.tell(s.self, ev)
+		}
+	}
+	if err != nil {
 		shown, _ := sanitize(typed, 40)
 		s.reply(l.t(msgNoSuchUser, shown))
 		return
 	}
-	if to := s.srv.names.lookup(key); to != nil {
-		if why, away := to.awayReason(); away {
-			s.reply(l.t(msgIsAway, to.name, why))
-		}
+	if why, away := to.awayReason(); away {
+		s.reply(l.t(msgIsAway, to.name, why))
 	}
 }
 
 // reply queues a line for this user alone, in order with the room's events.
 func (s *session) reply(text string) {
-	s.srv.lobby.notice(s.self, text)
+	s.room().notice(s.self, text)
 }

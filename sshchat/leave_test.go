@@ -49,7 +49,7 @@ func TestUnansweredKeepalivesTimeOut(t *testing.T) {
 	// Meanwhile alice, who answers, stays connected.
 	alice.send("still here")
 	alice.send("/who")
-	alice.expect("* 1 online: alice")
+	alice.expect("* 1 online in #lobby: alice")
 }
 
 // A connection that closes while a keepalive awaits its answer was lost,
@@ -337,9 +337,9 @@ func TestShutdownWhileJoining(t *testing.T) {
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(ctx) }() // ends when every session has
 	waitUntil(t, "the room to close", func() bool {
-		srv.lobby.mu.Lock()
-		defer srv.lobby.mu.Unlock()
-		return srv.lobby.closed
+		srv.rooms.lobby.mu.Lock()
+		defer srv.rooms.lobby.mu.Unlock()
+		return srv.rooms.lobby.closed
 	})
 	waitUntil(t, "the shutdown notice to be claimed for the user", func() bool {
 		srv.mu.Lock()

@@ -118,10 +118,17 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	m.out.hold()      // until its history is in front: showEarlier
 	s.joined.Store(m) // before joining: the writer may start, and end, inside join
 	if ghost != nil {
+		// The user comes back where the lost connection was.
 		s.log.Info("took over a connection of the same user", "old_remote", ghost.addr.String())
-		err = s.srv.lobby.replace(ghost, m)
+		err = errNotMember
+		if r := ghost.room.Load(); r != nil {
+			err = r.replace(ghost, m)
+		}
+		if err != nil && !errors.Is(err, errShuttingDown) {
+			err = s.srv.rooms.lobby.join(m)
+		}
 	} else {
-		err = s.srv.lobby.join(m)
+		err = s.srv.rooms.lobby.join(m)
 	}
 	if err != nil {
 		s.joined.Store(nil)
@@ -137,7 +144,7 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	s.console.setPrompt(s.prompt())
 	if pc, ok := s.console.(*ptyConsole); ok {
 		pc.complete = func(line string, pos int, key rune) (string, int, bool) {
-			return completeName(s.srv.lobby.completions, line, pos, key)
+			return s.complete(line, pos, key)
 		}
 	}
 	return "", false
@@ -162,8 +169,13 @@ func nameProblemText(l lang, p nameProblem, shown string) string {
 }
 
 func (s *session) prompt() string {
-	if s.color {
-		return "[" + s.self.color + s.self.name + sgrReset + "] "
+	// The lobby is home: the prompt names any other room.
+	room := ""
+	if r := s.room(); r != s.srv.rooms.lobby {
+		room = " #" + r.name
 	}
-	return "[" + s.self.name + "] "
+	if s.color {
+		return "[" + s.self.color + s.self.name + sgrReset + room + "] "
+	}
+	return "[" + s.self.name + room + "] "
 }

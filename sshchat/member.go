@@ -24,13 +24,16 @@ type member struct {
 	dropped func()
 
 	joined      time.Time
-	joinSeq     uint64 // the room's sequence number at its join; set by the room, then fixed
-	fingerprint string // SHA256 fingerprint of the key that authenticated, or ""
-	client      string // SSH client version string
+	joinSeq     atomic.Uint64 // the event counter at its join into its current room; set by the room
+	fingerprint string        // SHA256 fingerprint of the key that authenticated, or ""
+	client      string        // SSH client version string
 	addr        netip.Addr
 	language    func() lang // the user's language, for lines written to them by others' commands
 
 	away atomic.Pointer[string] // why the user is away (/away), nil when here
+	// room is the room the member is in, or was last in: set by that
+	// room, under its lock, when the member enters it.
+	room atomic.Pointer[room]
 }
 
 // awayReason is why the member is away, and whether they are.

@@ -93,13 +93,13 @@ func (r *roomModel) step(b byte) {
 		}
 		r.present[name] = m
 		r.all = append(r.all, &watched{m: m, before: before})
-		r.changes = append(r.changes, change{seq: m.joinSeq, name: name, online: len(r.present)})
+		r.changes = append(r.changes, change{seq: m.joinSeq.Load(), name: name, online: len(r.present)})
 	case 1: // leave
 		if m == nil {
 			return
 		}
 		reason := modelReasons[int(b>>3)%len(modelReasons)]
-		seq := r.h.seq + 1 // the leave's; telling it may take more
+		seq := r.h.seq.Load() + 1 // the leave's; telling it may take more
 		r.h.leave(m, reason)
 		delete(r.present, name)
 		r.changes = append(r.changes, change{seq: seq, name: name, left: true, reason: reason})
@@ -167,7 +167,7 @@ func (r *roomModel) check(t *testing.T, w *watched) {
 		switch ev.kind {
 		case evPresence:
 			for _, c := range ev.changes {
-				if c.seq <= m.joinSeq {
+				if c.seq <= m.joinSeq.Load() {
 					continue // before its join: it was welcomed instead
 				}
 				told = append(told, c)
@@ -212,7 +212,7 @@ func (r *roomModel) check(t *testing.T, w *watched) {
 	var want []change
 	left := leftAt(r.changes, m)
 	for _, c := range r.changes {
-		if c.seq > m.joinSeq && c.seq < left {
+		if c.seq > m.joinSeq.Load() && c.seq < left {
 			want = append(want, c)
 		}
 	}
@@ -231,7 +231,7 @@ func (r *roomModel) check(t *testing.T, w *watched) {
 // m is still there.
 func leftAt(changes []change, m *member) uint64 {
 	for _, c := range changes {
-		if c.left && c.name == m.name && c.seq > m.joinSeq {
+		if c.left && c.name == m.name && c.seq > m.joinSeq.Load() {
 			return c.seq
 		}
 	}

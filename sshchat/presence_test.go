@@ -77,7 +77,7 @@ func TestAnswersAboutANameFollowItsAnnouncements(t *testing.T) {
 	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key")
 
 	carol := join(t, srv, "carol")
-	if got := srv.lobby.completions(); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
+	if got := srv.names.completions(); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
 		t.Fatalf("completions = %q", got)
 	}
 	carol.send("/quit")

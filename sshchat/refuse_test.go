@@ -102,7 +102,7 @@ func TestLanguageFromClientLocale(t *testing.T) {
 	ze := connect(t, srv.addr, "ze", clientOpts{env: map[string]string{"LANG": "pt_BR.UTF-8"}})
 	ze.expect("Bem-vindo(a), ze!")
 	ze.send("/clientes")
-	ze.expect("* 1 online: ze")
+	ze.expect("* 1 online em #lobby: ze")
 	ze.send("/nada")
 	ze.expect("! Comando ou usuário desconhecido: /nada.")
 	ze.send("/lang en")

@@ -41,6 +41,19 @@ func (g *registry) claimOrTake(m *member, mayTake func(holder *member) bool) (ta
 	return nil, nil
 }
 
+// rename gives nu, the same user as old under a new name, its name: a
+// name with old's identity key (another case) passes from old to nu; any
+// other must be free. The room releases old's when it renames.
+func (g *registry) rename(old, nu *member) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if holder, taken := g.online[nu.key]; taken && holder != old {
+		return errNameTaken
+	}
+	g.online[nu.key] = nu
+	return nil
+}
+
 // lookup is the member holding a name's identity key.
 func (g *registry) lookup(key string) *member {
 	g.mu.Lock()
@@ -66,4 +79,15 @@ func (g *registry) release(m *member) {
 	if g.online[m.key] == m {
 		delete(g.online, m.key)
 	}
+}
+
+// completions is every name held, sorted, for Tab completion.
+func (g *registry) completions() []string {
+	g.mu.Lock()
+	names := make([]string, 0, len(g.online))
+	for _, m := range g.online {
+		names = append(names, m.name)
+	}
+	g.mu.Unlock()
+	return sortNames(names)
 }

@@ -34,6 +34,8 @@ type viewer struct {
 	now time.Time
 	// bell rings the terminal for a line that mentions the viewer.
 	bell bool
+	// stamps puts the time before each live line (/timestamps).
+	stamps bool
 }
 
 const (
@@ -66,24 +68,30 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		if !v.ownMessages && ev.from == v.name {
 			return dst
 		}
+		// The line names this user: marked, where colour can draw it.
+		mark := v.color && ev.from != v.name && mentions(ev.text, v.name)
+		if mark && v.bell {
+			dst = append(dst, '\a') // the terminal's bell: someone is calling
+		}
 		if ev.me {
 			return v.appendAction(dst, ev)
 		}
-		// The line names this user: marked, where colour can draw it.
-		mark := v.color && ev.from != v.name && mentions(ev.text, v.name)
 		w := ev.fromWidth + len(": ")
 		if mark {
 			w += 2 // "▶ "
 		}
-		if mark && v.bell {
-			dst = append(dst, '\a') // the terminal's bell: someone is calling
+		var stamp []byte
+		if v.stamps {
+			stamp = v.appendStamp(nil, ev.at)
+			w += stampWidth
 		}
 		if v.width <= 0 || w+ev.textWidth <= v.width {
+			dst = append(dst, stamp...)
 			dst = v.appendSender(dst, ev, mark)
 			dst = append(dst, ev.text...)
 			return append(dst, '\n')
 		}
-		return v.appendWrapped(dst, string(v.appendSender(nil, ev, mark)), w, ev.text, ev.textWidth)
+		return v.appendWrapped(dst, string(v.appendSender(stamp, ev, mark)), w, ev.text, ev.textWidth)
 	case evPrivate:
 		var prefix string
 		if ev.from == v.name {
@@ -95,9 +103,21 @@ func (v *viewer) render(dst []byte, ev *event) []byte {
 		if v.color {
 			prefix = sgrPriv + prefix + sgrReset
 		}
+		if v.stamps {
+			prefix = string(v.appendStamp(nil, ev.at)) + prefix
+			w += stampWidth
+		}
 		return v.appendWrapped(dst, prefix, w, ev.text, ev.textWidth)
-	case evWelcome:
-		return v.appendSystem(dst, l.t(msgWelcome, ev.from, ev.online), "")
+	case evWelcome, evArrived:
+		if ev.kind == evWelcome {
+			dst = v.appendSystem(dst, l.t(msgWelcome, ev.from, ev.to, ev.online), "")
+		} else {
+			dst = v.appendSystem(dst, l.t(msgArrived, ev.to, ev.online), "")
+		}
+		if ev.text != "" {
+			dst = v.appendSystem(dst, l.t(msgTopicIs, ev.to, ev.text), sgrDim)
+		}
+		return dst
 	case evPresence:
 		if v.joined >= ev.changes[0].seq {
 			// Joined during the window: told only of those after it.
@@ -216,5 +236,31 @@ func (v *viewer) appendAction(dst []byte, ev *event) []byte {
 	if v.color {
 		prefix = "* " + ev.color + ev.from + sgrReset + " "
 	}
+	if v.stamps {
+		prefix = string(v.appendStamp(nil, ev.at)) + prefix
+		w += stampWidth
+	}
 	return v.appendWrapped(dst, prefix, w, ev.text, ev.textWidth)
+}
+
+// stampWidth is the width of a live line's time, "15:04 ".
+const stampWidth = 6
+
+// appendStamp appends the time of a live line, at (or now, for lines the
+// log did not stamp), as the viewer reads it, and a space.
+func (v *viewer) appendStamp(dst []byte, at time.Time) []byte {
+	if at.IsZero() {
+		at = v.now
+	}
+	loc := v.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	if v.color {
+		dst = append(dst, sgrDim...)
+		dst = at.In(loc).AppendFormat(dst, "15:04")
+		return append(dst, sgrReset+" "...)
+	}
+	dst = at.In(loc).AppendFormat(dst, "15:04")
+	return append(dst, ' ')
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/chatlog"
@@ -18,14 +19,15 @@ import (
 // (the store) or for a connection; the log's follow callback takes
 // room.mu, so a room never calls the log with it held.
 
-// lobbyName is the room everyone joins.
-const lobbyName = "lobby"
+// defaultLobby is the name of the room everyone joins (-lobby).
+const defaultLobby = "lobby"
 
 var (
 	errNameTaken    = errors.New("name in use")
 	errShuttingDown = errors.New("server shutting down")
 	errNoSuchUser   = errors.New("no such user")
 	errNotMember    = errors.New("not in the room")
+	errRoomGone     = errors.New("room removed")
 )
 
 // room is one conversation: its members and the single order in which
@@ -41,15 +43,22 @@ var (
 // Fan-out is one non-blocking push of a shared pointer per member: the
 // room never formats text and never waits for a connection.
 type room struct {
-	name  string
+	name  string // display form, without '#'; the log's name for it
+	key   string // nameKey(name): look-alikes of a room are that room
 	log   chatlog.Log
 	names *registry
+	// seq is the server's one counter of events, shared by every room, so
+	// that a member's join in one room is comparable with the changes of
+	// the next room it moves to (viewer.joined).
+	seq *atomic.Uint64
 
-	mu       sync.Mutex
-	seq      uint64
-	members  map[string]*member // by key
-	closed   bool
-	presence presence // joins and leaves not yet told (presence.go)
+	mu         sync.Mutex
+	members    map[string]*member // by key
+	meta       roomMeta           // topic and creator, as stored (rooms.go)
+	emptySince time.Time          // when the last member left; zero while anyone is here
+	gone       bool               // expired: it takes no one, and is no longer listed
+	closed     bool
+	presence   presence // joins and leaves not yet told (presence.go)
 
 	logSeq uint64 // the last message of the log the room has shown
 
@@ -65,10 +74,13 @@ type room struct {
 // whose members' names are held in names. Joins and leaves within window
 // of the last announcement are told together (0: each at once); now is
 // its clock.
-func newRoom(name string, log chatlog.Log, names *registry, window time.Duration, now func() time.Time) *room {
-	return &room{name: name, log: log, names: names, members: make(map[string]*member),
+func newRoom(name string, log chatlog.Log, names *registry, seq *atomic.Uint64, window time.Duration, now func() time.Time) *room {
+	return &room{name: name, key: nameKey(name), log: log, names: names, seq: seq, members: make(map[string]*member),
 		presence: presence{window: window, now: now}}
 }
+
+// nextSeq stamps the next event.
+func (r *room) nextSeq() uint64 { return r.seq.Add(1) }
 
 // join adds m, whose name it has claimed in the registry, welcomes it,
 // and tells the room.
@@ -79,6 +91,15 @@ func (r *room) join(m *member) error {
 }
 
 func (r *room) joinLocked(m *member) error {
+	return r.enterLocked(m, evWelcome)
+}
+
+// enterLocked adds m, greeting it with an event of kind greet (a login's
+// welcome, or a move's arrival), and tells the room.
+func (r *room) enterLocked(m *member, greet eventKind) error {
+	if r.gone {
+		return errRoomGone
+	}
 	if r.closed {
 		return errShuttingDown
 	}
@@ -86,12 +107,83 @@ func (r *room) joinLocked(m *member) error {
 		return errNameTaken
 	}
 	r.members[m.key] = m
-	r.seq++
-	m.joinSeq = r.seq
-	r.deliverLocked(m, &event{kind: evWelcome, seq: r.seq, from: m.name, online: len(r.members)})
-	r.announceLocked(change{seq: r.seq, name: m.name, online: len(r.members)})
+	r.emptySince = time.Time{}
+	m.room.Store(r)
+	seq := r.nextSeq()
+	m.joinSeq.Store(seq)
+	r.deliverLocked(m, &event{kind: greet, seq: seq, from: m.name, to: r.name, text: r.meta.Topic, online: len(r.members)})
+	r.announceLocked(change{seq: seq, name: m.name, online: len(r.members)})
 	r.dropSlowLocked()
 	return nil
+}
+
+// enter adds m, which has just left another room for this one, and tells
+// it where it is (evArrived).
+func (r *room) enter(m *member) error {
+	r.mu.Lock()
+	defer r.unlock()
+	return r.enterLocked(m, evArrived)
+}
+
+// moveOut takes m out of this room for the room called to, keeping its
+// name and its outbox, and tells the room where it went. It reports
+// whether m was a member.
+func (r *room) moveOut(m *member, to string) bool {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.members[m.key] != m {
+		return false
+	}
+	delete(r.members, m.key)
+	r.vacatedLocked()
+	if !r.closed {
+		r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, online: len(r.members),
+			told: byLang(msgWentTo, m.name, to, len(r.members))})
+	}
+	r.dropSlowLocked()
+	return true
+}
+
+// rename puts nu, the same session under a new name, where old was, and
+// tells the room. The registry already holds nu's name; old's is freed.
+func (r *room) rename(old, nu *member) error {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.members[old.key] != old || r.closed {
+		return errNotMember
+	}
+	if other, taken := r.members[nu.key]; taken && other != old {
+		return errNameTaken
+	}
+	delete(r.members, old.key)
+	r.members[nu.key] = nu
+	nu.room.Store(r)
+	nu.joinSeq.Store(old.joinSeq.Load())
+	r.names.release(old)
+	r.announceLocked(change{seq: r.nextSeq(), name: nu.name, online: len(r.members),
+		told: byLang(msgRenamed, old.name, nu.name)})
+	r.dropSlowLocked()
+	return nil
+}
+
+// vacatedLocked notes when the room became empty, for its expiry.
+func (r *room) vacatedLocked() {
+	if len(r.members) == 0 && r.emptySince.IsZero() {
+		r.emptySince = r.presence.now()
+	}
+}
+
+// tell queues ev for m alone if m is a member, in order with the room's
+// events, and reports whether it was.
+func (r *room) tell(m *member, ev *event) bool {
+	r.mu.Lock()
+	defer r.unlock()
+	if r.closed || r.members[m.key] != m {
+		return false
+	}
+	r.deliverLocked(m, ev)
+	r.dropSlowLocked()
+	return true
 }
 
 // replace puts m where old, a ghost of the same user, was: old is ended
@@ -112,10 +204,11 @@ func (r *room) replace(old, m *member) error {
 		r.dropped = append(r.dropped, old)
 	}
 	r.members[m.key] = m
-	r.seq++
-	m.joinSeq = r.seq
-	r.deliverLocked(m, &event{kind: evWelcome, seq: r.seq, from: m.name, online: len(r.members)})
-	r.announceLocked(change{seq: r.seq, name: m.name, left: true, reason: leaveReplaced, online: len(r.members)})
+	m.room.Store(r)
+	seq := r.nextSeq()
+	m.joinSeq.Store(seq)
+	r.deliverLocked(m, &event{kind: evWelcome, seq: seq, from: m.name, to: r.name, text: r.meta.Topic, online: len(r.members)})
+	r.announceLocked(change{seq: seq, name: m.name, left: true, reason: leaveReplaced, online: len(r.members)})
 	r.dropSlowLocked()
 	return nil
 }
@@ -132,10 +225,10 @@ func (r *room) remove(m *member, reason leaveReason, told [numLangs]string, fare
 	if m.drop(reason) {
 		m.out.push(&event{kind: evLocal, text: farewell})
 		delete(r.members, m.key)
+		r.vacatedLocked()
 		r.names.release(m)
 		m.out.close()
-		r.seq++
-		r.announceLocked(change{seq: r.seq, name: m.name, left: true, reason: reason, online: len(r.members), told: told})
+		r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, reason: reason, online: len(r.members), told: told})
 		r.dropped = append(r.dropped, m)
 	}
 	r.dropSlowLocked()
@@ -226,8 +319,7 @@ func (r *room) whisper(m *member, toKey, text string) error {
 	if r.members[m.key] != m {
 		return nil
 	}
-	r.seq++
-	ev.seq, ev.to = r.seq, to.name
+	ev.seq, ev.to = r.nextSeq(), to.name
 	r.deliverLocked(m, ev)
 	if to != m {
 		r.deliverLocked(to, ev)
@@ -275,17 +367,6 @@ func (r *room) memberList() []*member {
 		return strings.Compare(a.name, b.name)
 	})
 	return list
-}
-
-// completions is names for Tab completion, without telling what is
-// pending: a key press, which no message budget limits, must not force a
-// storm's joins out one at a time. Whatever the completed line does next
-// (a private message) tells them first.
-func (r *room) completions() []string {
-	r.mu.Lock()
-	names := r.namesLocked()
-	r.mu.Unlock()
-	return sortNames(names)
 }
 
 func (r *room) namesLocked() []string {
@@ -372,19 +453,18 @@ func (r *room) removeLocked(m *member, reason leaveReason) {
 		return
 	}
 	delete(r.members, m.key)
+	r.vacatedLocked()
 	r.names.release(m)
 	m.out.close()
 	if r.closed {
 		return
 	}
-	r.seq++
-	r.announceLocked(change{seq: r.seq, name: m.name, left: true, reason: reason, online: len(r.members)})
+	r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, reason: reason, online: len(r.members)})
 }
 
 // publishLocked stamps ev and hands it to every member.
 func (r *room) publishLocked(ev *event) {
-	r.seq++
-	ev.seq = r.seq
+	ev.seq = r.nextSeq()
 	for _, m := range r.members {
 		r.deliverLocked(m, ev)
 	}
@@ -415,6 +495,13 @@ func (r *room) flushLater() {
 		r.presence.tellLocked(r)
 		r.dropSlowLocked()
 	}
+}
+
+// tellPending tells the room the changes waiting for the window's end.
+func (r *room) tellPending() {
+	r.mu.Lock()
+	defer r.unlock()
+	r.tellPendingLocked()
 }
 
 // tellPendingLocked tells the room the changes waiting for the window's

@@ -26,13 +26,13 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// Server is a chat server: the SSH front (wish), the room (lobby) with
-// its log, the names in use, and the sessions between them.
+// Server is a chat server: the SSH front (wish), the rooms with their
+// log, the names in use, and the sessions between them.
 type Server struct {
 	cfg           Config
 	log           *slog.Logger
 	names         *registry
-	lobby         *room
+	rooms         *rooms
 	chatLog       chatlog.Log
 	ownStore      *store.Store // the store New opened, closed by Shutdown or Close
 	kvs           kv.Opener    // the buckets of accounts and moderation
@@ -84,14 +84,22 @@ func New(cfg Config) (*Server, error) {
 	if err := srv.openLog(); err != nil {
 		return nil, err
 	}
-	if err := srv.openIdentity(); err != nil {
+	err := srv.openIdentity()
+	if err != nil {
 		srv.closeLog()
 		return nil, err
 	}
-	srv.lobby = newRoom(lobbyName, srv.chatLog, srv.names, cfg.AnnounceWindow, cfg.Now)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	srv.rooms, err = newRooms(ctx, srv.kvs, &srv.cfg, srv.chatLog, srv.names, srv.log)
+	cancel()
+	if err != nil {
+		srv.closeLog()
+		return nil, fmt.Errorf("rooms: %w", err)
+	}
 
 	keyPath, err := hostKeyPath(cfg.KeyDir)
 	if err != nil {
+		srv.closeLog()
 		return nil, err
 	}
 	s, err := wish.NewServer(
@@ -133,12 +141,8 @@ func New(cfg Config) (*Server, error) {
 	if len(s.HostSigners) > 0 {
 		srv.fingerprint = gossh.FingerprintSHA256(s.HostSigners[0].PublicKey())
 	}
-	// The log hands every message back in its order; the room shows it.
-	srv.stopFollow, err = srv.chatLog.Follow(func(e chatlog.Entry) {
-		if e.Room == srv.lobby.name {
-			srv.lobby.deliver(e)
-		}
-	})
+	// The log hands every message back in its order; its room shows it.
+	srv.stopFollow, err = srv.chatLog.Follow(srv.rooms.deliver)
 	if err != nil {
 		srv.closeLog()
 		return nil, fmt.Errorf("follow the chat log: %w", err)
@@ -298,9 +302,11 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	}
 	srv.mu.Unlock()
 
-	for _, m := range srv.lobby.shutdown() {
-		if m.drop(leaveShutdown) { // the writer flushes the notice, then closes
-			m.dropped()
+	for _, r := range srv.rooms.all() {
+		for _, m := range r.shutdown() {
+			if m.drop(leaveShutdown) { // the writer flushes the notice, then closes
+				m.dropped()
+			}
 		}
 	}
 	for _, s := range pending {
@@ -326,7 +332,9 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 // Close closes the listener and every connection at once, without notice.
 func (srv *Server) Close() error {
 	srv.stopListening()
-	srv.lobby.close()
+	for _, r := range srv.rooms.all() {
+		r.close()
+	}
 	err := srv.ssh.Close()
 	srv.stopFollow()
 	srv.closeLog()

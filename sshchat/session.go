@@ -40,6 +40,7 @@ type session struct {
 	lang          atomic.Uint32                 // lang: set by the reader (/lang), read by the writer
 	loc           atomic.Pointer[time.Location] // the user's time zone: set by the reader (/tz), read by the writer
 	quiet         atomic.Bool                   // /bell off: set by the reader, read by the writer
+	stamps        atomic.Bool                   // /timestamps on: set by the reader, read by the writer
 	self          *member                       // the reader's own copy, set once joined
 	joined        atomic.Pointer[member]        // the member for other goroutines, set just before joining
 	gate          *floodGate                    // the reader's message budget
@@ -121,7 +122,7 @@ func (s *session) chat() {
 	if s.reason != leaveReplaced && s.srv.accounts.lookup(s.self.key) != nil {
 		// For "while you were away" next time.
 		ctx, cancel := s.storeCtx()
-		s.srv.accounts.seen(ctx, s.self.key, s.srv.lobby.lastSeq())
+		s.srv.accounts.seen(ctx, s.self.key, s.srv.rooms.last.Load())
 		cancel()
 	}
 	s.log.Info("leave", "reason", s.reason.String(), "duration", s.srv.now().Sub(s.self.joined).Round(time.Second))
@@ -148,7 +149,9 @@ func (s *session) close(reason leaveReason) {
 		return
 	}
 	if m := s.joined.Load(); m != nil {
-		s.srv.lobby.leave(m, reason)
+		if r := m.room.Load(); r != nil {
+			r.leave(m, reason)
+		}
 	}
 	s.finish()
 }

@@ -101,7 +101,7 @@ func TestSoak(t *testing.T) {
 		_ = u.conn.Close()
 		users[i] = nil // measure the server, not the test's clients
 	}
-	waitUntil(t, "the room to empty", func() bool { return srv.lobby.count() == 0 })
+	waitUntil(t, "the room to empty", func() bool { return srv.rooms.lobby.count() == 0 })
 	var end processSample
 	waitUntilOr(60*time.Second, func() bool {
 		runtime.GC()

@@ -240,7 +240,7 @@ func TestOpenSSHChatSession(t *testing.T) {
 	bob.waitScreen("[private] you → alice: psst")
 
 	alice.line("/clientes")
-	alice.waitScreen("* 2 online: alice, bob")
+	alice.waitScreen("* 2 online in #lobby: alice, bob")
 
 	bob.line("/sair")
 	alice.waitScreen("* bob left (1 online)")

@@ -35,6 +35,7 @@ type outbox struct {
 	ending  bool          // the session is ending: the running writer must not retire
 	woken   bool          // a wake is pending: the writer has not taken since
 	held    bool          // events queue but no writer starts: a joiner's history comes first
+	heldAt  int           // where in queue the hold began: what came before is the old room's
 	start   func()        // starts a writer goroutine; set before the first push
 	wake    chan struct{} // capacity 1: "there is something to take"
 }
@@ -91,11 +92,13 @@ func (o *outbox) push(ev *event) pushResult {
 func (o *outbox) hold() {
 	o.mu.Lock()
 	o.held = true
+	o.heldAt = len(o.queue)
 	o.mu.Unlock()
 }
 
-// release puts first (if any) before everything queued while held, and
-// lets the writer have it all.
+// release puts first (if any) before everything queued while held (after
+// what was queued before: a room the member moved out of), and lets the
+// writer have it all.
 func (o *outbox) release(first ...*event) {
 	o.mu.Lock()
 	if !o.held {
@@ -103,23 +106,24 @@ func (o *outbox) release(first ...*event) {
 		return
 	}
 	o.held = false
-	if len(first) > 0 && !o.closed {
+	if at := min(o.heldAt, len(o.queue)); len(first) > 0 && !o.closed {
 		for _, ev := range first {
 			// A message the room delivered while the history was read is
 			// in both; the live copy goes.
 			if n := len(ev.entries); n > 0 {
 				last := ev.entries[n-1].Seq
-				o.queue = slices.DeleteFunc(o.queue, func(q *event) bool {
+				held := slices.DeleteFunc(o.queue[at:], func(q *event) bool {
 					if q.kind == evMessage && q.logSeq <= last {
 						o.bytes -= q.size()
 						return true
 					}
 					return false
 				})
+				o.queue = o.queue[:at+len(held)]
 			}
 			o.bytes += ev.size()
 		}
-		o.queue = slices.Insert(o.queue, 0, first...)
+		o.queue = slices.Insert(o.queue, at, first...)
 	}
 	o.mu.Unlock()
 	o.kick()
@@ -152,13 +156,25 @@ func (o *outbox) signal() {
 
 // take moves everything queued into dst (whose contents it discards) and
 // returns it. Swapping slices keeps both allocations alive across batches.
+// While held, only what came before the hold is taken.
 func (o *outbox) take(dst []*event) []*event {
 	clear(dst)
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.woken = false
+	if o.held {
+		dst = append(dst[:0], o.queue[:o.heldAt]...)
+		for _, ev := range dst {
+			o.bytes -= ev.size()
+		}
+		n := copy(o.queue, o.queue[o.heldAt:])
+		clear(o.queue[n:])
+		o.queue = o.queue[:n]
+		o.heldAt = 0
+		return dst
+	}
 	dst, o.queue = o.queue, dst[:0]
 	o.bytes = 0
-	o.woken = false
-	o.mu.Unlock()
 	return dst
 }
 
@@ -221,7 +237,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			s.lastOnce.Do(func() { close(s.writerDone) })
 		}
 	}()
-	v := viewer{name: m.name, color: s.color, ownMessages: s.pty, joined: m.joinSeq}
+	v := viewer{name: m.name, color: s.color, ownMessages: s.pty}
 	var applied uint64
 	var batch []*event
 	var buf []byte
@@ -258,7 +274,14 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			<-m.out.wake
 			continue
 		}
-		v.lang, v.loc, v.now, v.bell = s.language(), s.zone(), s.srv.now(), !s.quiet.Load()
+		v.lang, v.loc, v.now, v.bell, v.stamps = s.language(), s.zone(), s.srv.now(), !s.quiet.Load(), s.stamps.Load()
+		// The member moves between rooms and may be renamed (/nick): the
+		// session's current member says who and since when.
+		cur := s.joined.Load()
+		if cur == nil {
+			cur = m
+		}
+		v.name, v.joined = cur.name, cur.joinSeq.Load()
 		if w := s.win.Load(); s.pty && w != applied {
 			applied = w
 			cols, _ := unpackWindow(w)

@@ -1,0 +1,333 @@
+package sshchat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
+	"github.com/sshchat/sshchat/sshchat/kv"
+)
+
+// Rooms: everyone lands in the lobby; /join #name moves a user to a room,
+// creating it. A room's record (its name, creator and topic) is kept in
+// the rooms bucket, watched into memory; its messages are its own subject
+// of the log. A room other than the lobby that stays empty for the
+// expiry goes, with its history.
+
+// roomMeta is a room's stored record.
+type roomMeta struct {
+	Name       string    `json:"name"` // display form, without '#'
+	Created    time.Time `json:"created"`
+	Creator    string    `json:"creator"`              // the creator's name then
+	CreatorKey string    `json:"creator_key"`          // that name's identity key
+	CreatorFP  string    `json:"creator_fp,omitempty"` // the creator's key, when it had one
+	Topic      string    `json:"topic,omitempty"`
+	TopicBy    string    `json:"topic_by,omitempty"`
+	EmptySince time.Time `json:"empty_since,omitzero"` // as last stored
+}
+
+var (
+	errRoomLookAlike = errors.New("looks like another room")
+	errTooManyRooms  = errors.New("too many rooms")
+	errRoomBusy      = errors.New("room being removed")
+)
+
+// rooms is the server's rooms: the lobby, and the others by identity key.
+// Look-ups (every message's delivery) read a map that is replaced, never
+// changed, so they take no lock; mu orders creations and removals.
+type rooms struct {
+	log    chatlog.Log
+	names  *registry
+	bucket kv.Bucket
+	seq    atomic.Uint64 // the events of every room (room.seq)
+	window time.Duration
+	now    func() time.Time
+	max    int           // rooms at most, the lobby included
+	expiry time.Duration // an empty room goes after this
+	logger *slog.Logger
+
+	lobby  *room
+	byKey  atomic.Pointer[map[string]*room]
+	byName atomic.Pointer[map[string]*room] // by display name: the log's room
+	last   atomic.Uint64                    // the last log sequence shown in any room
+
+	mu       sync.Mutex
+	removing map[string]bool // keys whose history is being purged
+	stop     func()          // the bucket's watch
+	done     chan struct{}   // closed by close: ends the sweeper
+	changes  changes
+}
+
+func newRooms(ctx context.Context, kvs kv.Opener, cfg *Config, log chatlog.Log, names *registry, logger *slog.Logger) (*rooms, error) {
+	rs := &rooms{log: log, names: names, window: cfg.AnnounceWindow, now: cfg.Now, max: cfg.MaxRooms,
+		expiry: cfg.RoomExpiry, logger: logger, removing: map[string]bool{}, done: make(chan struct{})}
+	rs.byKey.Store(&map[string]*room{})
+	rs.byName.Store(&map[string]*room{})
+	rs.lobby = rs.add(roomMeta{Name: cfg.Lobby})
+	var err error
+	if rs.bucket, err = kvs.Bucket(ctx, "rooms"); err != nil {
+		return nil, err
+	}
+	if rs.stop, err = rs.bucket.Watch(rs.watched); err != nil {
+		return nil, err
+	}
+	if rs.expiry > 0 {
+		go rs.sweeper() // owner: rooms; ends at close
+	}
+	return rs, nil
+}
+
+// watched applies a change of the rooms bucket: a room made here or by
+// another server sharing the store, a new topic, a room gone.
+func (rs *rooms) watched(e kv.Entry) {
+	defer rs.changes.changed()
+	if e.Deleted {
+		rs.mu.Lock()
+		defer rs.mu.Unlock()
+		if r := rs.get(e.Key); r != nil && r != rs.lobby && r.count() == 0 {
+			rs.dropLocked(r)
+		}
+		return
+	}
+	var meta roomMeta
+	if json.Unmarshal(e.Value, &meta) != nil || meta.Name == "" {
+		rs.logger.Warn("room record unreadable", "key", e.Key)
+		return
+	}
+	rs.mu.Lock()
+	r := rs.get(e.Key)
+	if r == nil {
+		r = rs.add(meta)
+	}
+	rs.mu.Unlock()
+	r.mu.Lock()
+	r.meta = meta
+	if len(r.members) == 0 && r.emptySince.IsZero() {
+		// Empty since it was stored so, or, when it held users as the
+		// server stopped, since now.
+		r.emptySince = meta.EmptySince
+		if r.emptySince.IsZero() {
+			r.emptySince = rs.now()
+		}
+	}
+	r.mu.Unlock()
+}
+
+// add makes the room meta describes; under mu (or before any other use).
+func (rs *rooms) add(meta roomMeta) *room {
+	r := newRoom(meta.Name, rs.log, rs.names, &rs.seq, rs.window, rs.now)
+	r.meta = meta
+	byKey, byName := maps.Clone(*rs.byKey.Load()), maps.Clone(*rs.byName.Load())
+	byKey[r.key], byName[r.name] = r, r
+	rs.byKey.Store(&byKey)
+	rs.byName.Store(&byName)
+	return r
+}
+
+// dropLocked forgets r; under mu.
+func (rs *rooms) dropLocked(r *room) {
+	byKey, byName := maps.Clone(*rs.byKey.Load()), maps.Clone(*rs.byName.Load())
+	delete(byKey, r.key)
+	delete(byName, r.name)
+	rs.byKey.Store(&byKey)
+	rs.byName.Store(&byName)
+}
+
+// get is the room whose identity key is key, or nil.
+func (rs *rooms) get(key string) *room { return (*rs.byKey.Load())[key] }
+
+// deliver is the log's follow callback: the entry is shown in its room.
+func (rs *rooms) deliver(e chatlog.Entry) {
+	rs.last.Store(e.Seq)
+	if r := (*rs.byName.Load())[e.Room]; r != nil {
+		r.deliver(e)
+	}
+}
+
+// all is every room, the lobby first, then by name.
+func (rs *rooms) all() []*room {
+	list := slices.Collect(maps.Values(*rs.byKey.Load()))
+	slices.SortFunc(list, func(a, b *room) int {
+		switch {
+		case a == rs.lobby:
+			return -1
+		case b == rs.lobby:
+			return 1
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	return list
+}
+
+// open finds the room called name (already checked by checkRoomName), or
+// creates it for m. A look-alike of an existing room's name (the same
+// identity key, not just another case) is refused, as is a room past
+// the limit.
+func (rs *rooms) open(ctx context.Context, name string, m *member) (r *room, created bool, err error) {
+	key := nameKey(name)
+	if r := rs.get(key); r != nil {
+		if !strings.EqualFold(r.name, name) {
+			return r, false, errRoomLookAlike
+		}
+		return r, false, nil
+	}
+	rs.mu.Lock()
+	switch {
+	case rs.removing[key]:
+		rs.mu.Unlock()
+		return nil, false, errRoomBusy
+	case len(*rs.byKey.Load()) >= rs.max:
+		rs.mu.Unlock()
+		return nil, false, errTooManyRooms
+	}
+	rs.mu.Unlock()
+	meta := roomMeta{Name: name, Created: rs.now(), Creator: m.name, CreatorKey: m.key, CreatorFP: m.fingerprint}
+	value, _ := json.Marshal(meta)
+	_, err = rs.bucket.Create(ctx, key, value, 0)
+	if err != nil && !errors.Is(err, kv.ErrExists) {
+		return nil, false, err // another server may have made it: then it exists
+	}
+	created = err == nil
+	rs.changes.waitFor(func() bool { return rs.get(key) != nil })
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r = rs.get(key); r == nil {
+		r = rs.add(meta) // the watch is behind: it will find the room here
+	}
+	if !strings.EqualFold(r.name, name) {
+		return r, false, errRoomLookAlike
+	}
+	return r, created, nil
+}
+
+// setTopic stores r's new topic, set by m, and applies it.
+func (rs *rooms) setTopic(ctx context.Context, r *room, topic string, by *member) error {
+	r.mu.Lock()
+	meta := r.meta
+	r.mu.Unlock()
+	meta.Topic, meta.TopicBy = topic, by.name
+	value, _ := json.Marshal(meta)
+	if _, err := rs.bucket.Put(ctx, r.key, value, 0); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.meta.Topic, r.meta.TopicBy = topic, by.name
+	r.mu.Unlock()
+	return nil
+}
+
+// sweepEvery is how often empty rooms are looked at: a hundredth of the
+// expiry, between a second and a minute.
+func (rs *rooms) sweepEvery() time.Duration {
+	return min(max(rs.expiry/100, time.Second), time.Minute)
+}
+
+// sweeper removes expired rooms until close.
+func (rs *rooms) sweeper() {
+	t := time.NewTicker(rs.sweepEvery())
+	defer t.Stop()
+	for {
+		select {
+		case <-rs.done:
+			return
+		case <-t.C:
+			rs.sweep(context.Background())
+		}
+	}
+}
+
+// sweep removes the rooms that have been empty for the expiry, with their
+// records and history, and stores when the others became empty, so that
+// a restart does not reset their clocks. It reports the rooms removed.
+func (rs *rooms) sweep(ctx context.Context) []string {
+	var gone []string
+	for _, r := range rs.all() {
+		if r == rs.lobby {
+			continue
+		}
+		r.mu.Lock()
+		empty, since, stored := len(r.members) == 0, r.emptySince, r.meta.EmptySince
+		expired := empty && !since.IsZero() && rs.now().Sub(since) >= rs.expiry
+		if expired {
+			r.gone = true // no one enters while its history goes
+		}
+		meta := r.meta
+		r.mu.Unlock()
+		if !expired {
+			if !since.Equal(stored) {
+				meta.EmptySince = since
+				value, _ := json.Marshal(meta)
+				c, cancel := context.WithTimeout(ctx, 2*time.Second)
+				if _, err := rs.bucket.Put(c, r.key, value, 0); err == nil {
+					r.mu.Lock()
+					r.meta.EmptySince = since
+					r.mu.Unlock()
+				}
+				cancel()
+			}
+			continue
+		}
+		rs.mu.Lock()
+		rs.removing[r.key] = true
+		rs.dropLocked(r)
+		rs.mu.Unlock()
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := rs.log.Purge(c, r.name)
+		if err == nil {
+			err = rs.bucket.Delete(c, r.key)
+		}
+		cancel()
+		if err != nil {
+			rs.logger.Warn("expired room not removed: will try again", "room", r.name, "err", err)
+			rs.mu.Lock()
+			delete(rs.removing, r.key)
+			if rs.get(r.key) == nil {
+				r.mu.Lock()
+				r.gone = false
+				r.mu.Unlock()
+				byKey, byName := maps.Clone(*rs.byKey.Load()), maps.Clone(*rs.byName.Load())
+				byKey[r.key], byName[r.name] = r, r
+				rs.byKey.Store(&byKey)
+				rs.byName.Store(&byName)
+			}
+			rs.mu.Unlock()
+			continue
+		}
+		rs.logger.Info("room expired", "room", r.name, "empty_since", since)
+		gone = append(gone, r.name)
+		rs.mu.Lock()
+		delete(rs.removing, r.key)
+		rs.mu.Unlock()
+	}
+	return gone
+}
+
+// close stops the watch and the sweeper.
+func (rs *rooms) close() {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	select {
+	case <-rs.done:
+		return
+	default:
+	}
+	close(rs.done)
+	if rs.stop != nil {
+		rs.stop()
+	}
+}
+
+// checkRoomName reads a typed room name: "#" (optional) and then a name
+// under the rules of user names. It returns the name without '#'.
+func checkRoomName(typed string) (string, bool) {
+	name, err := checkName(strings.TrimPrefix(strings.TrimSpace(typed), "#"), nil)
+	return name, err == nil
+}
