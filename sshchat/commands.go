@@ -299,6 +299,9 @@ func (s *session) cmdWhois(arg string) bool {
 	if acct := s.srv.accounts.lookup(m.key); acct != nil {
 		text += "\n" + l.t(msgWhoisRegistered, acct.Created.In(s.zone()).Format("2006-01-02"))
 	}
+	if r := m.room.Load(); r != nil {
+		text += "\n" + l.t(msgWhoisRoom, r.name)
+	}
 	if why, away := m.awayReason(); away {
 		text += "\n" + l.t(msgWhoisAway, why)
 	}

@@ -269,6 +269,7 @@ const (
 	msgStampsOn
 	msgStampsOff
 	msgRoomExpired
+	msgWhoisRoom
 	numMsgs
 )
 
@@ -449,7 +450,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgIsAway:             "* %s is away: %s",
 		msgWhoAway:            "%s (away: %s)",
 		msgWhoisAway:          "  away: %s",
-		msgArrived:            "* You are now in #%s (%d here). /leave takes you back to the lobby.",
+		msgWhoisRoom:          "  in #%s",
+		msgArrived:            "* You are now in #%s (%d here).",
 		msgTopicIs:            "Topic of #%s: %s",
 		msgWentTo:             "* %s went to #%s (%d online)",
 		msgRenamed:            "* %s is now %s",
@@ -659,7 +661,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgIsAway:             "* %s está ausente: %s",
 		msgWhoAway:            "%s (ausente: %s)",
 		msgWhoisAway:          "  ausente: %s",
-		msgArrived:            "* Você está agora em #%s (%d aqui). /deixar leva você de volta ao saguão.",
+		msgWhoisRoom:          "  em #%s",
+		msgArrived:            "* Você está agora em #%s (%d aqui).",
 		msgTopicIs:            "Tópico de #%s: %s",
 		msgWentTo:             "* %s foi para #%s (%d online)",
 		msgRenamed:            "* %s agora é %s",

@@ -74,7 +74,7 @@ func TestAnswersAboutANameFollowItsAnnouncements(t *testing.T) {
 	join(t, srv, "bob")
 	alice.send("/whois bob")
 	alice.expect("* bob: key")
-	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key")
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key", "  in #lobby")
 
 	carol := join(t, srv, "carol")
 	if got := srv.names.completions(); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
@@ -86,7 +86,7 @@ func TestAnswersAboutANameFollowItsAnnouncements(t *testing.T) {
 	}
 	alice.send("/msg carol hi")
 	alice.expect("! No user named carol")
-	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key",
+	wantLines(t, alice, "Welcome, alice! 1 online.", "* bob joined (2 online)", "* bob: key", "  in #lobby",
 		"* carol joined (3 online)", "* carol left (2 online)", "! No user named carol")
 }
 

@@ -24,7 +24,7 @@ func TestRender(t *testing.T) {
 		{"private in Portuguese", viewer{name: "bob", lang: langPT}, newPrivate("alice", "bob", "oi"), "[privado] alice → você: oi\n"},
 		{"join seen by others", viewer{name: "bob"}, newPresence([]change{{seq: 2, name: "alice", online: 2}}), "* alice joined (2 online)\n"},
 		{"the joiner is welcomed", viewer{name: "alice"}, &event{kind: evWelcome, from: "alice", to: "lobby", online: 2}, "Welcome, alice! 2 online. You are in #lobby. Type /help for commands, /quit to leave.\n"},
-		{"a move's arrival, with the topic", viewer{name: "alice"}, &event{kind: evArrived, from: "alice", to: "rust", text: "crabs", online: 3}, "* You are now in #rust (3 here). /leave takes you back to the lobby.\nTopic of #rust: crabs\n"},
+		{"a move's arrival, with the topic", viewer{name: "alice"}, &event{kind: evArrived, from: "alice", to: "rust", text: "crabs", online: 3}, "* You are now in #rust (3 here).\nTopic of #rust: crabs\n"},
 		{"lost connection", viewer{name: "bob"}, newPresence([]change{{seq: 2, name: "alice", left: true, reason: leaveLost, online: 1}}), "* alice lost the connection (1 online)\n"},
 		{"system text wrapped", viewer{name: "bob", width: 20}, &event{kind: evLocal, text: "* one two three four five six"}, "* one two three four\n  five six\n"},
 		{"local lines", viewer{name: "bob"}, &event{kind: evLocal, text: "a\nb"}, "a\nb\n"},
