@@ -42,12 +42,21 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of each server")
 	timeout := flag.Duration("timeout", 30*time.Minute, "longest a single chatbench run may take")
 	memory := flag.Bool("memory", false, "run sshchat with its history in memory, not in the embedded store")
+	rooms := flag.Int("rooms", 0, "instead: sshchat alone with this many rooms, one talking and then all (see rooms.go)")
+	perRoom := flag.Int("room-users", 10, "users in each room, with -rooms")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bench [-runs N] [-bin DIR] -- CHATBENCH-FLAGS (e.g. -n 500 -senders 20 -msgs 5)")
+		fmt.Fprintln(os.Stderr, "usage: bench [-runs N] [-bin DIR] [-rooms N [-room-users N]] -- CHATBENCH-FLAGS (e.g. -n 500 -senders 20 -msgs 5)")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	load := flag.Args()
+	if *rooms > 0 {
+		if err := roomsBench(*bin, *rooms, *perRoom, *runs, load, *timeout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	servers := []server{
 		{"floor", "127.0.0.1:2399", []string{*bin + "/floor", "-addr", "127.0.0.1:2399"}, false},

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
 )
 
 // BenchmarkFanOut measures the room's cost per delivery: one message to a
@@ -196,6 +198,55 @@ func BenchmarkConsoleWrite(b *testing.B) {
 			}
 			b.StopTimer()
 			close(ch.typed)
+		})
+	}
+}
+
+// BenchmarkRoomsFanOut measures one message's cost in a room of ten when
+// the server holds one room, and when it holds a hundred rooms of ten: a
+// message costs its own room's members, whatever the server's users. A
+// room of a thousand is the contrast. The rooms share one log and one
+// event counter, as a server's do.
+func BenchmarkRoomsFanOut(b *testing.B) {
+	for _, c := range []struct{ rooms, members int }{{1, 10}, {100, 10}, {1, 1000}} {
+		b.Run(fmt.Sprintf("rooms=%d/members=%d", c.rooms, c.members), func(b *testing.B) {
+			log := chatlog.NewMemory(100, time.Now)
+			names, seq := newRegistry(), new(atomic.Uint64)
+			rooms := map[string]*room{}
+			var members []*member
+			var busy *room
+			for r := range c.rooms {
+				rm := newRoom(fmt.Sprintf("r%d", r), log, names, seq, 0, time.Now)
+				rooms[rm.name] = rm
+				busy = rm // the last: messages go to one room
+				for i := range c.members {
+					m := bareMember(fmt.Sprintf("r%du%d", r, i), 1<<40)
+					if err := rm.join(m); err != nil {
+						b.Fatal(err)
+					}
+					members = append(members, m)
+				}
+			}
+			stop, _ := log.Follow(func(e chatlog.Entry) { rooms[e.Room].deliver(e) })
+			defer stop()
+			drain := func() {
+				for _, m := range members {
+					m.out.queue = m.out.take(m.out.queue)
+				}
+			}
+			drain()
+			sender := members[len(members)-1]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				busy.say(context.Background(), sender, "hello, room")
+				if i%256 == 255 {
+					b.StopTimer()
+					drain()
+					b.StartTimer()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/message")
 		})
 	}
 }
