@@ -436,3 +436,32 @@ func (c *client) expectScreen(want string) {
 		}
 	}
 }
+
+// FuzzRoomName: whatever is typed after /join, an accepted room name is
+// 1 to 24 runes without '#' at its start, spaces or controls, reads back
+// as itself, and its identity key is that of its other cases.
+func FuzzRoomName(f *testing.F) {
+	for _, seed := range []string{"#rust", "rust", "#", "##", "#a b", "#Ünïcödé", "#rսst", "#\x00", "#" + strings.Repeat("x", 25), " #go ", "#\u202egit", "#ＷＩＤＥ"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		name, ok := checkRoomName(typed)
+		if !ok {
+			return
+		}
+		if n := len([]rune(name)); n < 1 || n > maxNameLen {
+			t.Fatalf("%q accepted as %q, %d runes", typed, name, n)
+		}
+		if strings.HasPrefix(name, "#") || strings.ContainsAny(name, " \t\r\n\x1b") {
+			t.Fatalf("%q accepted as %q", typed, name)
+		}
+		if again, ok := checkRoomName("#" + name); !ok || again != name {
+			t.Fatalf("%q accepted as %q, which reads back as %q %v", typed, name, again, ok)
+		}
+		if nameKey(strings.ToUpper(name)) != nameKey(name) {
+			if _, ok := checkRoomName(strings.ToUpper(name)); ok {
+				t.Fatalf("%q and its upper case have different keys", name)
+			}
+		}
+	})
+}
