@@ -465,3 +465,29 @@ func FuzzRoomName(f *testing.F) {
 		}
 	})
 }
+
+// A registered user whose connection is taken over in a room comes back
+// in that room, and is shown what it said meanwhile.
+func TestReconnectionKeepsTheRoom(t *testing.T) {
+	srv := startServer(t, withStore(t.TempDir(), noFloodLimit))
+	keyA := newKey(t)
+	ghost := connect(t, srv.addr, "alice", withKey(keyA, clientOpts{}))
+	ghost.expect("Welcome, alice!")
+	ghost.send("/register")
+	ghost.expect("is now registered")
+	ghost.send("/join #den")
+	ghost.expect("* You are now in #den")
+	bob := connect(t, srv.addr, "bob", clientOpts{pty: true})
+	bob.expect("Welcome, bob!")
+	bob.send("/join #den")
+	bob.expect("* You are now in #den (2 here)")
+
+	again := connect(t, srv.addr, "alice", withKey(keyA, clientOpts{}))
+	again.expect("Welcome, alice! 2 online. You are in #den.")
+	ghost.expect("! You connected again from elsewhere")
+	bob.expect("* alice reconnected (2 online)")
+	bob.send("in the den")
+	again.expect("bob: in the den")
+	again.send("/who all")
+	again.expect("  #den (2): alice, bob")
+}
