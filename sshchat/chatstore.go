@@ -3,6 +3,7 @@ package sshchat
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/chatlog"
@@ -18,7 +19,7 @@ func (srv *Server) openLog() error {
 	switch {
 	case cfg.Log != nil:
 		srv.chatLog, srv.kvs = cfg.Log, kv.NewMemory()
-	case cfg.DataDir == "":
+	case cfg.DataDir == "" && len(cfg.NATS) == 0:
 		srv.chatLog, srv.kvs = chatlog.NewMemory(cfg.HistoryMax, cfg.Now), kv.NewMemory()
 	default:
 		st, err := store.Open(store.Options{
@@ -29,8 +30,16 @@ func (srv *Server) openLog() error {
 			HistoryAge: cfg.HistoryAge,
 			Timeout:    cfg.StoreTimeout,
 			Logger:     srv.log.With("part", "store"),
+			URLs:       cfg.NATS,
+			Creds:      cfg.NATSCreds,
+			Replicas:   cfg.Replicas,
+			Name:       "sshchat " + cfg.Node,
+			Connected:  srv.storeConnected,
 		})
 		if err != nil {
+			if len(cfg.NATS) > 0 {
+				return fmt.Errorf("store on NATS %s: %w", strings.Join(cfg.NATS, ","), err)
+			}
 			return fmt.Errorf("history store in %s: %w", cfg.DataDir, err)
 		}
 		srv.chatLog, srv.kvs, srv.ownStore = st, st, st
@@ -57,6 +66,9 @@ func (srv *Server) openIdentity() error {
 // closeLog closes the store the server opened itself, once.
 func (srv *Server) closeLog() {
 	srv.storeOnce.Do(func() {
+		if srv.cluster != nil {
+			srv.cluster.close()
+		}
 		if srv.rooms != nil {
 			srv.rooms.close()
 		}

@@ -255,15 +255,26 @@ func (s *session) cmdAway(arg string) bool {
 	}
 	s.self.away.Store(&why)
 	s.reply(l.t(msgAwaySet, why))
+	if c := s.srv.cluster; c != nil {
+		c.update(s.self)
+	}
 	return false
 }
 
 // cmdBack is /back: here again. Any other line does it too.
 func (s *session) cmdBack(string) bool {
+	s.back()
+	return false
+}
+
+// back ends the user's away, if any.
+func (s *session) back() {
 	if s.self.away.Swap(nil) != nil {
 		s.reply(s.language().t(msgBack))
+		if c := s.srv.cluster; c != nil {
+			c.update(s.self)
+		}
 	}
-	return false
 }
 
 // cmdMe is /me waves: an action, told as "* alice waves".

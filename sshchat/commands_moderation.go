@@ -70,10 +70,7 @@ func splitDuration(arg string) (d time.Duration, rest string, ok bool) {
 
 // until is when a measure of d taken now ends, in words of l and zone loc.
 func (s *session) untilText(l lang, until time.Time) string {
-	if until.IsZero() {
-		return l.t(msgForGood)
-	}
-	return l.t(msgUntil, until.In(s.zone()).Format("2006-01-02 15:04 MST"))
+	return untilIn(l, until, s.zone())
 }
 
 // byLang formats id with args in every language, for a line the room is
@@ -126,7 +123,7 @@ func (s *session) cmdBan(arg string) bool {
 	}
 	reason, _ = sanitize(reason, 200)
 	now := s.srv.now()
-	b := ban{Name: m.name, By: s.self.name, Reason: reason, At: now}
+	b := ban{Name: m.name, By: s.self.name, Reason: reason, At: now, Node: s.srv.cfg.Node}
 	if d > 0 {
 		b.Until = now.Add(d)
 	}
@@ -362,4 +359,35 @@ func (s *session) cmdDeop(arg string) bool {
 		s.announceAround(byLang(msgDeopped, typed, s.self.name), s.srv.names.lookup(nameKey(typed)))
 	}
 	return false
+}
+
+// enforceBan ends this server's sessions that a ban decided on another
+// server covers (its key or its address), within a second of the
+// decision: the watch brings it. The deciding server ends its own.
+func (srv *Server) enforceBan(key string, b ban) {
+	if srv.cluster == nil || b.Node == srv.cfg.Node {
+		return
+	}
+	for _, m := range srv.names.all() {
+		if m.room.Load() == nil || srv.mod.isOwner(m.fingerprint) {
+			continue
+		}
+		if (m.fingerprint != "" && banKeyOf(m.fingerprint) == key) || banAddrOf(m.addr) == key {
+			var told [numLangs]string
+			for l := range numLangs {
+				told[l] = l.t(msgBanned, m.name, b.By, untilIn(l, b.Until, time.UTC))
+			}
+			ml := m.language()
+			srv.log.Info("ban from another server", "whom", m.name, "by", b.By, "node", b.Node)
+			srv.removeMember(m, leaveBanned, told, ml.t(msgBannedBye, b.By, untilIn(ml, b.Until, time.UTC)))
+		}
+	}
+}
+
+// untilIn is "until <time>" in loc, or "for good".
+func untilIn(l lang, until time.Time, loc *time.Location) string {
+	if until.IsZero() {
+		return l.t(msgForGood)
+	}
+	return l.t(msgUntil, until.In(loc).Format("2006-01-02 15:04 MST"))
 }

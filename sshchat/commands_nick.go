@@ -52,6 +52,21 @@ func (s *session) cmdNick(arg string) bool {
 		s.reply(l.t(msgNameTaken, name))
 		return false
 	}
+	if c := s.srv.cluster; c != nil {
+		nu.room.Store(s.room())
+		ctx, cancel := s.storeCtx()
+		err := c.rename(ctx, old, nu)
+		cancel()
+		if err != nil {
+			s.srv.names.release(nu)
+			if errors.Is(err, errNameTaken) {
+				s.reply(l.t(msgNameTaken, name))
+			} else {
+				s.reply(l.t(msgStoreFailed))
+			}
+			return false
+		}
+	}
 	r := s.room()
 	s.joined.Store(nu) // before the room sees it: an ending session leaves as nu
 	if err := r.rename(old, nu); err != nil {

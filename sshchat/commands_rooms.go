@@ -112,6 +112,9 @@ func (s *session) moveTo(r *room) {
 		return
 	}
 	s.log.Info("moved", "from", from.name, "to", r.name)
+	if c := s.srv.cluster; c != nil {
+		c.update(m)
+	}
 	s.showRoomHistory(m)
 	s.console.setPrompt(s.prompt())
 }
@@ -127,7 +130,7 @@ func (s *session) cmdRooms(string) bool {
 			break
 		}
 		r.mu.Lock()
-		n, topic := len(r.members), r.meta.Topic
+		n, topic := r.onlineLocked(), r.meta.Topic
 		r.mu.Unlock()
 		line := l.t(msgRoomsLine, r.name, n)
 		if r == s.room() {
@@ -180,9 +183,9 @@ func (s *session) cmdTopic(arg string) bool {
 	}
 	s.log.Info("topic", "room", r.name, "topic", text)
 	if text == "" {
-		r.announce(byLang(msgTopicCleared, s.self.name, r.name))
+		s.srv.announce(r, byLang(msgTopicCleared, s.self.name, r.name))
 	} else {
-		r.announce(byLang(msgTopicSet, s.self.name, r.name, text))
+		s.srv.announce(r, byLang(msgTopicSet, s.self.name, r.name, text))
 	}
 	return false
 }
@@ -263,7 +266,15 @@ func (s *session) announceAround(told [numLangs]string, about ...*member) {
 		}
 	}
 	for _, r := range rooms {
-		r.announce(told)
+		s.srv.announce(r, told)
+	}
+}
+
+// announce tells a server line in r, on every server.
+func (srv *Server) announce(r *room, told [numLangs]string) {
+	r.announce(told)
+	if srv.cluster != nil {
+		srv.cluster.announce(r, told)
 	}
 }
 
@@ -271,6 +282,9 @@ func (s *session) announceAround(told [numLangs]string, about ...*member) {
 // whichever room it is; it reports whether m was still connected. A
 // member moving between rooms is looked for again.
 func (srv *Server) removeMember(m *member, reason leaveReason, told [numLangs]string, farewell string) bool {
+	if m.node != "" {
+		return srv.cluster != nil && srv.cluster.remove(m, reason, told, [numLangs]string{farewell, farewell})
+	}
 	for range 3 {
 		r := m.room.Load()
 		if r == nil {

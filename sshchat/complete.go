@@ -114,8 +114,17 @@ func (s *session) complete(line string, pos int, key rune) (string, int, bool) {
 				}
 				names = append(names, c.names[l]...)
 			}
-			return append(names, s.srv.names.completions()...)
+			return append(names, s.completableNames()...)
 		}
-		return s.srv.names.completions()
+		return s.completableNames()
 	}, line, pos, key)
+}
+
+// completableNames is everyone connected, on this server and the others.
+func (s *session) completableNames() []string {
+	names := s.srv.names.completions()
+	if c := s.srv.cluster; c != nil {
+		names = sortNames(append(names, c.names()...))
+	}
+	return names
 }

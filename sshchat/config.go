@@ -51,6 +51,12 @@ type Config struct {
 	Replay        int           // messages a registered user is shown of what was said while away
 	Log           chatlog.Log   // the rooms' log; nil: in memory, lost on restart
 
+	NATS      []string // an existing NATS cluster's URLs: the store is there, shared with other chat servers; none: embedded
+	NATSCreds string   // a credentials file for NATS
+	Replicas  int      // copies of the stream and buckets; 0: 1 embedded, 3 with NATS
+	Node      string   // this server's name among those sharing a cluster; "": the host name
+	Metrics   string   // where to serve Prometheus metrics and /healthz; "": nowhere
+
 	Lobby      string        // the room everyone lands in
 	MaxRooms   int           // rooms at most, the lobby included
 	RoomExpiry time.Duration // a room empty this long goes, with its history; 0: never
@@ -100,6 +106,7 @@ func DefaultConfig() Config {
 	if a := os.Getenv("SSHCHAT_ADDR"); a != "" {
 		c.Addr = a
 	}
+	c.NATS = splitList(os.Getenv("SSHCHAT_NATS"))
 	for _, fp := range strings.Split(os.Getenv("SSHCHAT_OPS"), ",") {
 		if fp = strings.TrimSpace(fp); fp != "" {
 			c.Owners = append(c.Owners, fp)
@@ -139,6 +146,14 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	})
 	fs.Var(durationValue{&c.AccountExpiry}, "account-expiry", "an account unused this long lapses and its name is free again, e.g. 180d (0: never)")
 	fs.IntVar(&c.Replay, "replay", c.Replay, "messages a registered user is shown of what was said while they were away (0: the plain history)")
+	fs.Func("nats", "an existing NATS cluster's URLs, comma-separated (nats://, tls://): the store lives there, shared with other sshchat servers (environment SSHCHAT_NATS); none: embedded", func(v string) error {
+		c.NATS = splitList(v)
+		return nil
+	})
+	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "a NATS credentials file, with -nats")
+	fs.IntVar(&c.Replicas, "replicas", c.Replicas, "copies the cluster keeps of the stream and buckets it creates (0: 1 embedded, 3 with -nats)")
+	fs.StringVar(&c.Node, "node", c.Node, "this server's name among those sharing a cluster (default: the host name)")
+	fs.StringVar(&c.Metrics, "metrics", c.Metrics, "serve Prometheus metrics and /healthz here, e.g. 127.0.0.1:9222 (off by default)")
 	fs.StringVar(&c.Lobby, "lobby", c.Lobby, "the room everyone lands in, without '#'")
 	fs.IntVar(&c.MaxRooms, "max-rooms", c.MaxRooms, "rooms at most, the lobby included")
 	fs.Var(durationValue{&c.RoomExpiry}, "room-expiry", "a room empty this long goes, with its history, e.g. 7d; never the lobby (0: never)")
@@ -194,6 +209,7 @@ func (c *Config) validate() error {
 		{"account-expiry", c.AccountExpiry >= 0},
 		{"replay", c.Replay >= 0 && c.Replay <= maxHistoryShown},
 		{"room-expiry", c.RoomExpiry >= 0},
+		{"replicas", c.Replicas >= 0 && c.Replicas <= 5},
 	}
 	for _, p := range off {
 		if !p.ok {
@@ -229,4 +245,27 @@ func (c *Config) normalise() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+		if len(c.NATS) > 0 {
+			c.Replicas = 3
+		}
+	}
+	if c.Node == "" {
+		c.Node, _ = os.Hostname()
+		if c.Node == "" {
+			c.Node = "sshchat"
+		}
+	}
+}
+
+// splitList reads a comma-separated list, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -270,6 +270,8 @@ const (
 	msgStampsOff
 	msgRoomExpired
 	msgWhoisRoom
+	msgChatUnavailable
+	msgChatBack
 	numMsgs
 )
 
@@ -451,6 +453,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgWhoAway:            "%s (away: %s)",
 		msgWhoisAway:          "  away: %s",
 		msgWhoisRoom:          "  in #%s",
+		msgChatUnavailable:    "! The chat is unavailable: its store is not answering. Retrying by itself; lines you type meanwhile are not sent.",
+		msgChatBack:           "* The chat is back: lines are sent again.",
 		msgArrived:            "* You are now in #%s (%d here).",
 		msgTopicIs:            "Topic of #%s: %s",
 		msgWentTo:             "* %s went to #%s (%d online)",
@@ -662,6 +666,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgWhoAway:            "%s (ausente: %s)",
 		msgWhoisAway:          "  ausente: %s",
 		msgWhoisRoom:          "  em #%s",
+		msgChatUnavailable:    "! O chat está indisponível: o armazenamento não responde. Tentando de novo sozinho; o que você digitar enquanto isso não é enviado.",
+		msgChatBack:           "* O chat voltou: as linhas são enviadas de novo.",
 		msgArrived:            "* Você está agora em #%s (%d aqui).",
 		msgTopicIs:            "Tópico de #%s: %s",
 		msgWentTo:             "* %s foi para #%s (%d online)",

@@ -106,9 +106,7 @@ func (s *session) handleLine(line string) (quit bool) {
 	word, arg, isCmd, text := parseLine(line)
 	// Any line but /away itself means the user is back.
 	if c, ok := lookupCommand(word); !isCmd || !ok || c != commandByName("away") {
-		if s.self.away.Swap(nil) != nil {
-			s.reply(l.t(msgBack))
-		}
+		s.back()
 	}
 	if !isCmd {
 		s.say(text)
@@ -142,6 +140,10 @@ func (s *session) post(text string, me bool) {
 		s.reply(s.language().t(msgYouAreMuted, s.untilText(s.language(), u.Until)))
 		return
 	}
+	if !s.srv.available() {
+		s.reply(s.language().t(msgChatUnavailable))
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
 	defer cancel()
 	if err := s.room().post(ctx, s.self, clean, me); err != nil && !errors.Is(err, errNotMember) {
@@ -159,7 +161,11 @@ func (s *session) lookupName(typed string) (*member, bool) {
 		return nil, false
 	}
 	s.room().tellPending()
-	m := s.srv.names.lookup(nameKey(name))
+	key := nameKey(name)
+	m := s.srv.names.lookup(key)
+	if m == nil && s.srv.cluster != nil {
+		m = s.srv.cluster.lookup(key)
+	}
 	if m == nil || m.room.Load() == nil { // not joined yet
 		return nil, false
 	}
@@ -188,6 +194,20 @@ func (s *session) whisper(to *member, typed, text string) {
 	}
 	from, there := s.room(), to.room.Load()
 	var err error
+	if to.node != "" {
+		// On another server: it delivers, and says whether it could.
+		ok, why := s.srv.cluster.private(s.self, to, clean)
+		if !ok {
+			shown, _ := sanitize(typed, 40)
+			s.reply(l.t(msgNoSuchUser, shown))
+			return
+		}
+		from.tell(s.self, newPrivate(s.self.name, to.name, clean))
+		if why != "" {
+			s.reply(l.t(msgIsAway, to.name, why))
+		}
+		return
+	}
 	if there == from {
 		err = from.whisper(s.self, to.key, clean)
 	} else {

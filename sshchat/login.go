@@ -112,6 +112,21 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	if err != nil {
 		return l.t(msgNameTaken, name), false
 	}
+	if c := s.srv.cluster; c != nil {
+		ctx, cancel := s.storeCtx()
+		err := c.claim(ctx, m, func(holderFP string) bool {
+			return s.fingerprint != "" && (holderFP == s.fingerprint || acct.hasKey(s.fingerprint))
+		})
+		cancel()
+		if err != nil {
+			s.srv.names.release(m)
+			if errors.Is(err, errNameTaken) {
+				return l.t(msgNameTaken, name), false
+			}
+			s.log.Warn("name not claimed in the cluster", "err", err)
+			return l.t(msgStoreFailed), false
+		}
+	}
 	if joinHook != nil {
 		joinHook()
 	}
@@ -133,6 +148,9 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	if err != nil {
 		s.joined.Store(nil)
 		s.srv.names.release(m)
+		if c := s.srv.cluster; c != nil {
+			c.leave(m, "")
+		}
 		if errors.Is(err, errNameTaken) {
 			return l.t(msgNameTaken, name), false
 		}
@@ -140,6 +158,9 @@ func (s *session) tryJoin(candidate string) (problem string, closing bool) {
 	}
 	s.self = m
 	s.log = userLog
+	if c := s.srv.cluster; c != nil {
+		c.update(m)
+	}
 	s.showEarlier(m, acct)
 	s.console.setPrompt(s.prompt())
 	if pc, ok := s.console.(*ptyConsole); ok {

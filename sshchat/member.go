@@ -29,6 +29,7 @@ type member struct {
 	client      string        // SSH client version string
 	addr        netip.Addr
 	language    func() lang // the user's language, for lines written to them by others' commands
+	node        string      // the server the user is on, when it is another (cluster.go); "": this one
 
 	away atomic.Pointer[string] // why the user is away (/away), nil when here
 	// room is the room the member is in, or was last in: set by that

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshchat/sshchat/sshchat/kv"
@@ -27,6 +28,7 @@ type ban struct {
 	Reason string    `json:"reason,omitempty"`
 	Until  time.Time `json:"until,omitzero"` // zero: for good
 	At     time.Time `json:"at"`
+	Node   string    `json:"node,omitempty"` // the server whose operator decided it, which enforces it itself
 }
 
 // mute is one muted name.
@@ -67,6 +69,9 @@ type moderation struct {
 	note  string // the message of the day
 
 	changes changes // told after each change is applied
+	// onBan, when set, is told of each ban the watch brings (in a
+	// goroutine of its own): the server ends the sessions it covers.
+	onBan atomic.Pointer[func(key string, b ban)]
 }
 
 func openModeration(ctx context.Context, kvs kv.Opener, owners []string, now func() time.Time, log *slog.Logger) (*moderation, error) {
@@ -94,6 +99,9 @@ func openModeration(ctx context.Context, kvs kv.Opener, owners []string, now fun
 				delete(m.bans, e.Key)
 			} else {
 				m.bans[e.Key] = b
+				if hook := m.onBan.Load(); hook != nil {
+					go (*hook)(e.Key, b) // owner: moderation's watch; ends when the sessions are ended
+				}
 			}
 		}},
 		{"mutes", &m.mutesB, func(e kv.Entry) {

@@ -53,7 +53,8 @@ type room struct {
 	seq *atomic.Uint64
 
 	mu         sync.Mutex
-	members    map[string]*member // by key
+	members    map[string]*member // by key: this server's
+	remote     map[string]*member // by key: on other servers sharing the cluster (room_remote.go)
 	meta       roomMeta           // topic and creator, as stored (rooms.go)
 	emptySince time.Time          // when the last member left; zero while anyone is here
 	gone       bool               // expired: it takes no one, and is no longer listed
@@ -111,8 +112,8 @@ func (r *room) enterLocked(m *member, greet eventKind) error {
 	m.room.Store(r)
 	seq := r.nextSeq()
 	m.joinSeq.Store(seq)
-	r.deliverLocked(m, &event{kind: greet, seq: seq, from: m.name, to: r.name, text: r.meta.Topic, online: len(r.members)})
-	r.announceLocked(change{seq: seq, name: m.name, online: len(r.members)})
+	r.deliverLocked(m, &event{kind: greet, seq: seq, from: m.name, to: r.name, text: r.meta.Topic, online: r.onlineLocked()})
+	r.announceLocked(change{seq: seq, name: m.name, online: r.onlineLocked()})
 	r.dropSlowLocked()
 	return nil
 }
@@ -137,8 +138,8 @@ func (r *room) moveOut(m *member, to string) bool {
 	delete(r.members, m.key)
 	r.vacatedLocked()
 	if !r.closed {
-		r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, online: len(r.members),
-			told: byLang(msgWentTo, m.name, to, len(r.members))})
+		r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, online: r.onlineLocked(),
+			told: byLang(msgWentTo, m.name, to, r.onlineLocked())})
 	}
 	r.dropSlowLocked()
 	return true
@@ -160,7 +161,7 @@ func (r *room) rename(old, nu *member) error {
 	nu.room.Store(r)
 	nu.joinSeq.Store(old.joinSeq.Load())
 	r.names.release(old)
-	r.announceLocked(change{seq: r.nextSeq(), name: nu.name, online: len(r.members),
+	r.announceLocked(change{seq: r.nextSeq(), name: nu.name, online: r.onlineLocked(),
 		told: byLang(msgRenamed, old.name, nu.name)})
 	r.dropSlowLocked()
 	return nil
@@ -168,7 +169,7 @@ func (r *room) rename(old, nu *member) error {
 
 // vacatedLocked notes when the room became empty, for its expiry.
 func (r *room) vacatedLocked() {
-	if len(r.members) == 0 && r.emptySince.IsZero() {
+	if r.onlineLocked() == 0 && r.emptySince.IsZero() {
 		r.emptySince = r.presence.now()
 	}
 }
@@ -207,8 +208,8 @@ func (r *room) replace(old, m *member) error {
 	m.room.Store(r)
 	seq := r.nextSeq()
 	m.joinSeq.Store(seq)
-	r.deliverLocked(m, &event{kind: evWelcome, seq: seq, from: m.name, to: r.name, text: r.meta.Topic, online: len(r.members)})
-	r.announceLocked(change{seq: seq, name: m.name, left: true, reason: leaveReplaced, online: len(r.members)})
+	r.deliverLocked(m, &event{kind: evWelcome, seq: seq, from: m.name, to: r.name, text: r.meta.Topic, online: r.onlineLocked()})
+	r.announceLocked(change{seq: seq, name: m.name, left: true, reason: leaveReplaced, online: r.onlineLocked()})
 	r.dropSlowLocked()
 	return nil
 }
@@ -228,7 +229,7 @@ func (r *room) remove(m *member, reason leaveReason, told [numLangs]string, fare
 		r.vacatedLocked()
 		r.names.release(m)
 		m.out.close()
-		r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, reason: reason, online: len(r.members), told: told})
+		r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, reason: reason, online: r.onlineLocked(), told: told})
 		r.dropped = append(r.dropped, m)
 	}
 	r.dropSlowLocked()
@@ -355,8 +356,11 @@ func (r *room) memberNames() []string {
 func (r *room) memberList() []*member {
 	r.mu.Lock()
 	r.tellPendingLocked()
-	list := make([]*member, 0, len(r.members))
+	list := make([]*member, 0, r.onlineLocked())
 	for _, m := range r.members {
+		list = append(list, m)
+	}
+	for _, m := range r.remote {
 		list = append(list, m)
 	}
 	r.unlock()
@@ -398,7 +402,7 @@ func (r *room) lastSeq() uint64 {
 func (r *room) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.members)
+	return r.onlineLocked()
 }
 
 // shutdown refuses new joins and queues the shutdown notice as every
@@ -459,7 +463,7 @@ func (r *room) removeLocked(m *member, reason leaveReason) {
 	if r.closed {
 		return
 	}
-	r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, reason: reason, online: len(r.members)})
+	r.announceLocked(change{seq: r.nextSeq(), name: m.name, left: true, reason: reason, online: r.onlineLocked()})
 }
 
 // publishLocked stamps ev and hands it to every member.

@@ -110,7 +110,7 @@ func (rs *rooms) watched(e kv.Entry) {
 	rs.mu.Unlock()
 	r.mu.Lock()
 	r.meta = meta
-	if len(r.members) == 0 && r.emptySince.IsZero() {
+	if r.onlineLocked() == 0 && r.emptySince.IsZero() {
 		// Empty since it was stored so, or, when it held users as the
 		// server stopped, since now.
 		r.emptySince = meta.EmptySince
@@ -143,6 +143,20 @@ func (rs *rooms) dropLocked(r *room) {
 
 // get is the room whose identity key is key, or nil.
 func (rs *rooms) get(key string) *room { return (*rs.byKey.Load())[key] }
+
+// named is the room called name, made here if this server has not yet
+// seen its record (another server made it a moment ago).
+func (rs *rooms) named(name string) *room {
+	if r := (*rs.byName.Load())[name]; r != nil {
+		return r
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r := rs.get(nameKey(name)); r != nil {
+		return r
+	}
+	return rs.add(roomMeta{Name: name})
+}
 
 // deliver is the log's follow callback: the entry is shown in its room.
 func (rs *rooms) deliver(e chatlog.Entry) {
@@ -254,7 +268,7 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 			continue
 		}
 		r.mu.Lock()
-		empty, since, stored := len(r.members) == 0, r.emptySince, r.meta.EmptySince
+		empty, since, stored := r.onlineLocked() == 0, r.emptySince, r.meta.EmptySince
 		expired := empty && !since.IsZero() && rs.now().Sub(since) >= rs.expiry
 		if expired {
 			r.gone = true // no one enters while its history goes

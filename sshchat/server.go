@@ -33,6 +33,7 @@ type Server struct {
 	log           *slog.Logger
 	names         *registry
 	rooms         *rooms
+	cluster       *cluster // the other servers sharing the store's NATS cluster; nil when embedded
 	chatLog       chatlog.Log
 	ownStore      *store.Store // the store New opened, closed by Shutdown or Close
 	kvs           kv.Opener    // the buckets of accounts and moderation
@@ -52,6 +53,9 @@ type Server struct {
 	sessions map[*session]struct{} // every live session, joined or not
 	live     sync.WaitGroup        // one per tracked session
 	closing  atomic.Bool
+	// storeDown is set while the store's connection is lost
+	// (availability.go).
+	storeDown atomic.Bool
 	lns      []net.Listener // closed by Close, even if the SSH library has not seen them yet
 }
 
@@ -91,11 +95,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	srv.rooms, err = newRooms(ctx, srv.kvs, &srv.cfg, srv.chatLog, srv.names, srv.log)
+	if err == nil && len(cfg.NATS) > 0 && srv.ownStore != nil {
+		if srv.cluster, err = newCluster(ctx, srv, srv.ownStore.Conn(), srv.kvs); err != nil {
+			err = fmt.Errorf("cluster: %w", err)
+		}
+	}
 	cancel()
 	if err != nil {
 		srv.closeLog()
 		return nil, fmt.Errorf("rooms: %w", err)
 	}
+	enforce := srv.enforceBan
+	srv.mod.onBan.Store(&enforce)
 
 	keyPath, err := hostKeyPath(cfg.KeyDir)
 	if err != nil {

@@ -119,6 +119,11 @@ func (s *session) chat() {
 	s.console.stopReading()
 	s.close(reason)
 	<-s.writerDone
+	// The name's key in the cluster goes, unless a new connection of
+	// this server holds the name now (a takeover).
+	if c := s.srv.cluster; c != nil && s.srv.names.lookup(s.self.key) == nil {
+		c.leave(s.self, s.reason.String())
+	}
 	if s.reason != leaveReplaced && s.srv.accounts.lookup(s.self.key) != nil {
 		// For "while you were away" next time.
 		ctx, cancel := s.storeCtx()

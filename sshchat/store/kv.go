@@ -34,6 +34,7 @@ func (s *Store) Bucket(ctx context.Context, name string) (kv.Bucket, error) {
 		History:        1,
 		Storage:        jetstream.FileStorage,
 		LimitMarkerTTL: markerTTL,
+		Replicas:       s.opts.Replicas,
 	})
 	if err != nil {
 		return nil, unavailable("open bucket "+name, err)

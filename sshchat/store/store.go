@@ -1,6 +1,8 @@
-// Package store keeps the chat log in a NATS JetStream stream served by
-// a nats-server embedded in this process: one stream for every room, one
-// subject per room, the stream's sequence as the rooms' one order.
+// Package store keeps the chat log in a NATS JetStream stream: one stream
+// for every room, one subject per room, the stream's sequence as the
+// rooms' one order. The stream is served by a nats-server embedded in
+// this process, or by an existing NATS cluster (Options.URLs), which
+// several chat servers then share.
 package store
 
 import (
@@ -13,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -28,6 +31,17 @@ type Options struct {
 	HistoryAge time.Duration // age past which messages are dropped; 0 keeps them forever (the flag's default is DefaultHistoryAge)
 	Timeout    time.Duration // bound on each store operation; default 2 s
 	Logger     *slog.Logger  // gets the embedded server's warnings and errors; default discards
+
+	// URLs, when set, are an existing NATS cluster's servers: nothing is
+	// embedded, and Dir, MaxStore and Sync do not apply. A tls:// URL
+	// asks for TLS.
+	URLs     []string
+	Creds    string // a NATS credentials file for URLs
+	Replicas int    // copies of the stream and buckets kept by the cluster; default 1
+	// Connected, when set, is told when the connection to the store is
+	// lost (false) and back (true), from the connection's own goroutine.
+	Connected func(up bool)
+	Name      string // the connection's name, as the cluster lists it
 
 	syncInterval time.Duration
 	syncAlways   bool
@@ -77,6 +91,12 @@ func (o *Options) setDefaults() error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
+	if o.Name == "" {
+		o.Name = "sshchat"
+	}
 	return nil
 }
 
@@ -84,7 +104,7 @@ func (o *Options) setDefaults() error {
 // concurrent use.
 type Store struct {
 	opts Options
-	ref  *serverRef // the embedded server, swapped by Suspend and Resume
+	ref  *serverRef // the embedded server, swapped by Suspend and Resume; nil with URLs
 	nc   *nats.Conn
 	js   jetstream.JetStream
 
@@ -98,31 +118,57 @@ type Store struct {
 
 var _ chatlog.Log = (*Store)(nil)
 
-// Open starts the embedded server on opts.Dir, connects to it in
-// process, and creates or updates the stream.
+// Open starts the embedded server on opts.Dir and connects to it in
+// process, or connects to opts.URLs, and creates or updates the stream.
 func Open(opts Options) (*Store, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
-	ns, err := startServer(opts)
-	if err != nil {
-		return nil, err
-	}
-	ref := &serverRef{ns: ns}
-	nc, err := nats.Connect("",
-		nats.Name("sshchat-store"),
-		nats.InProcessServer(ref),
-		// Reconnect for ever, quickly: the server is in this process, so
-		// it is back as soon as Resume has started it.
+	var ns *server.Server
+	var ref *serverRef
+	conn := []nats.Option{
+		nats.Name(opts.Name),
+		// Reconnect for ever: the chat recovers by itself when the store
+		// is back.
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(50*time.Millisecond),
-		nats.ReconnectJitter(0, 0),
 		// No buffering while disconnected: a message published then would
 		// be stored after its sender was told it failed.
 		nats.ReconnectBufSize(-1),
-	)
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			opts.Logger.Warn("store: connection lost", "err", err)
+			if opts.Connected != nil {
+				opts.Connected(false)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			opts.Logger.Info("store: connection back", "server", nc.ConnectedUrlRedacted())
+			if opts.Connected != nil {
+				opts.Connected(true)
+			}
+		}),
+	}
+	url := strings.Join(opts.URLs, ",")
+	if len(opts.URLs) == 0 {
+		var err error
+		if ns, err = startServer(opts); err != nil {
+			return nil, err
+		}
+		ref = &serverRef{ns: ns}
+		// Quickly: the server is in this process, so it is back as soon
+		// as Resume has started it.
+		conn = append(conn, nats.InProcessServer(ref), nats.ReconnectWait(50*time.Millisecond), nats.ReconnectJitter(0, 0))
+	} else {
+		conn = append(conn, nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(false))
+		if opts.Creds != "" {
+			conn = append(conn, nats.UserCredentials(opts.Creds))
+		}
+	}
+	nc, err := nats.Connect(url, conn...)
 	if err != nil {
 		stopServer(context.Background(), ns)
+		if ns == nil {
+			return nil, fmt.Errorf("store: connect to %s: %w", url, err)
+		}
 		return nil, fmt.Errorf("store: connect to embedded server: %w", err)
 	}
 	js, err := jetstream.New(nc)
@@ -164,6 +210,7 @@ func (s *Store) streamConfig() jetstream.StreamConfig {
 		MaxMsgsPerSubject: s.opts.HistoryMax,
 		MaxAge:            s.opts.HistoryAge,
 		Duplicates:        dup,
+		Replicas:          s.opts.Replicas,
 		// Last and Search read with direct gets, which skip the JetStream
 		// API's request handling and answer from the stream itself.
 		AllowDirect: true,
@@ -199,17 +246,26 @@ func (s *Store) Close() error {
 	case <-ctx.Done():
 		s.nc.Close()
 	}
-	ns := s.ref.get()
-	s.ref.set(nil)
-	stopServer(ctx, ns)
+	if s.ref != nil {
+		ns := s.ref.get()
+		s.ref.set(nil)
+		stopServer(ctx, ns)
+	}
 	return nil
 }
+
+// Conn is the store's NATS connection, for what chat servers sharing a
+// cluster tell each other directly (private messages, kicks).
+func (s *Store) Conn() *nats.Conn { return s.nc }
 
 // Suspend shuts the embedded server down while the Store stays: every
 // operation then fails with chatlog.ErrUnavailable within the Timeout,
 // as when a disk fails or an external cluster is unreachable. It is for
 // tests of what callers do then; Resume ends it.
 func (s *Store) Suspend() {
+	if s.ref == nil {
+		return
+	}
 	ns := s.ref.get()
 	s.ref.set(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
@@ -222,7 +278,7 @@ func (s *Store) Suspend() {
 // about 50 ms, and followers resume after the last entry they delivered,
 // so none is skipped or repeated.
 func (s *Store) Resume() error {
-	if s.ref.get() != nil {
+	if s.ref == nil || s.ref.get() != nil {
 		return nil
 	}
 	ns, err := startServer(s.opts)
