@@ -78,14 +78,14 @@ type cluster struct {
 	online kv.Bucket
 	log    *slog.Logger
 
-	mu     sync.Mutex
-	nodes  map[string]bool    // servers whose key is present
-	remote map[string]*member // other servers' users, by name key
-	stale   []string // this server's user keys from before it started
+	mu      sync.Mutex
+	nodes   map[string]bool    // servers whose key is present
+	remote  map[string]*member // other servers' users, by name key
+	stale   []string           // this server's user keys from before it started
 	started bool
 	stop    func()
 	subs    []*nats.Subscription
-	done   chan struct{}
+	done    chan struct{}
 }
 
 func nodeKey(node string) string { return "node " + node }

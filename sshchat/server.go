@@ -56,7 +56,7 @@ type Server struct {
 	// storeDown is set while the store's connection is lost
 	// (availability.go).
 	storeDown atomic.Bool
-	lns      []net.Listener // closed by Close, even if the SSH library has not seen them yet
+	lns       []net.Listener // closed by Close, even if the SSH library has not seen them yet
 }
 
 // New assembles a server from cfg: host key (created if missing), auth
