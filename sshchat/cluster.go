@@ -37,17 +37,18 @@ const (
 
 // onlineUser is a user key's value.
 type onlineUser struct {
-	Node   string    `json:"node"`
-	Name   string    `json:"name"`
-	Room   string    `json:"room,omitempty"` // "" until joined
-	Lang   string    `json:"lang,omitempty"`
-	FP     string    `json:"fp,omitempty"`
-	Client string    `json:"client,omitempty"`
-	Addr   string    `json:"addr,omitempty"`
-	Joined time.Time `json:"joined"`
-	Away   *string   `json:"away,omitempty"`
-	Was    string    `json:"was,omitempty"`  // the key of the name it had before /nick
-	Left   string    `json:"left,omitempty"` // how it left, just before its key goes
+	Node   string           `json:"node"`
+	Name   string           `json:"name"`
+	Room   string           `json:"room,omitempty"` // "" until joined
+	Lang   string           `json:"lang,omitempty"`
+	FP     string           `json:"fp,omitempty"`
+	Client string           `json:"client,omitempty"`
+	Addr   string           `json:"addr,omitempty"`
+	Joined time.Time        `json:"joined"`
+	Away   *string          `json:"away,omitempty"`
+	Was    string           `json:"was,omitempty"`  // the key of the name it had before /nick
+	Left   string           `json:"left,omitempty"` // how it left, just before its key goes
+	Told   [numLangs]string `json:"told,omitzero"`  // the line an operator's removal told
 }
 
 // nodeRequest is what one server asks another.
@@ -171,7 +172,7 @@ func (c *cluster) sweep(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	for _, k := range lost {
-		c.userGone(k, leaveLost)
+		c.userGone(k, leaveLost, [numLangs]string{})
 		_ = c.online.Delete(ctx, userKey(k))
 	}
 }
@@ -199,7 +200,7 @@ func (c *cluster) watched(e kv.Entry) {
 	case strings.HasPrefix(e.Key, "user "):
 		key := strings.TrimPrefix(e.Key, "user ")
 		if e.Deleted {
-			c.userGone(key, leaveQuit)
+			c.userGone(key, leaveQuit, [numLangs]string{})
 			return
 		}
 		var u onlineUser
@@ -216,7 +217,7 @@ func (c *cluster) watched(e kv.Entry) {
 		}
 		if u.Left != "" {
 			if u.Left != "renamed" {
-				c.userGone(key, reasonNamed(u.Left))
+				c.userGone(key, reasonNamed(u.Left), u.Told)
 			}
 			return
 		}
@@ -259,12 +260,12 @@ func (c *cluster) userSeen(key string, u onlineUser) {
 	case was != nil && was.room.Load() == r:
 		r.remoteRename(was, m)
 	case was != nil:
-		was.room.Load().remoteLeave(was.key, leaveQuit, "")
+		was.room.Load().remoteLeave(was.key, leaveQuit, "", [numLangs]string{})
 		r.remoteJoin(m)
 	case prev == nil:
 		r.remoteJoin(m)
 	case prev.room.Load() != r:
-		prev.room.Load().remoteLeave(key, leaveQuit, r.name)
+		prev.room.Load().remoteLeave(key, leaveQuit, r.name, [numLangs]string{})
 		r.remoteJoin(m)
 	default:
 		r.remoteUpdate(m)
@@ -272,13 +273,13 @@ func (c *cluster) userSeen(key string, u onlineUser) {
 }
 
 // userGone forgets a user of another server, telling its room.
-func (c *cluster) userGone(key string, reason leaveReason) {
+func (c *cluster) userGone(key string, reason leaveReason, told [numLangs]string) {
 	c.mu.Lock()
 	m := c.remote[key]
 	delete(c.remote, key)
 	c.mu.Unlock()
 	if m != nil {
-		m.room.Load().remoteLeave(key, reason, "")
+		m.room.Load().remoteLeave(key, reason, "", told)
 	}
 }
 
@@ -374,6 +375,9 @@ func (c *cluster) leave(m *member, reason string) {
 	if reason != "" {
 		u := c.value(m, nil)
 		u.Left = reason
+		if told := m.told.Load(); told != nil {
+			u.Told = *told
+		}
 		v, _ := json.Marshal(u)
 		_, _ = c.online.Put(ctx, userKey(m.key), v, 0)
 	}

@@ -36,7 +36,7 @@ func (s *session) target(name string) (*member, bool) {
 	typed, err := checkName(name, nil)
 	var m *member
 	if err == nil {
-		m = s.srv.names.lookup(nameKey(typed))
+		m = s.srv.findUser(nameKey(typed))
 	}
 	switch {
 	case m == nil:

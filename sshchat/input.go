@@ -162,10 +162,7 @@ func (s *session) lookupName(typed string) (*member, bool) {
 	}
 	s.room().tellPending()
 	key := nameKey(name)
-	m := s.srv.names.lookup(key)
-	if m == nil && s.srv.cluster != nil {
-		m = s.srv.cluster.lookup(key)
-	}
+	m := s.srv.findUser(key)
 	if m == nil || m.room.Load() == nil { // not joined yet
 		return nil, false
 	}
@@ -231,4 +228,16 @@ func (s *session) whisper(to *member, typed, text string) {
 // reply queues a line for this user alone, in order with the room's events.
 func (s *session) reply(text string) {
 	s.room().notice(s.self, text)
+}
+
+// findUser is the user holding a name's identity key, on this server or
+// another sharing the cluster, or nil.
+func (srv *Server) findUser(key string) *member {
+	if m := srv.names.lookup(key); m != nil {
+		return m
+	}
+	if srv.cluster != nil {
+		return srv.cluster.lookup(key)
+	}
+	return nil
 }

@@ -35,6 +35,9 @@ type member struct {
 	// room is the room the member is in, or was last in: set by that
 	// room, under its lock, when the member enters it.
 	room atomic.Pointer[room]
+	// told is the room's line for an operator's removal, kept for the
+	// other servers of a cluster to tell it too.
+	told atomic.Pointer[[numLangs]string]
 }
 
 // awayReason is why the member is away, and whether they are.

@@ -224,6 +224,9 @@ func (r *room) remove(m *member, reason leaveReason, told [numLangs]string, fare
 		return false
 	}
 	if m.drop(reason) {
+		if told[langEN] != "" {
+			m.told.Store(&told)
+		}
 		m.out.push(&event{kind: evLocal, text: farewell})
 		delete(r.members, m.key)
 		r.vacatedLocked()

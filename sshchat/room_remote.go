@@ -28,7 +28,7 @@ func (r *room) remoteJoin(m *member) {
 // remoteLeave removes the user of another server whose key is key, and
 // tells the room how it left: reason, or, when told is set, that line;
 // with to, that it went to that room.
-func (r *room) remoteLeave(key string, reason leaveReason, to string) {
+func (r *room) remoteLeave(key string, reason leaveReason, to string, told [numLangs]string) {
 	r.mu.Lock()
 	defer r.unlock()
 	m := r.remote[key]
@@ -43,6 +43,8 @@ func (r *room) remoteLeave(key string, reason leaveReason, to string) {
 	c := change{seq: r.nextSeq(), name: m.name, left: true, reason: reason, online: r.onlineLocked()}
 	if to != "" {
 		c.told = byLang(msgWentTo, m.name, to, r.onlineLocked())
+	} else if told[langEN] != "" {
+		c.told = told
 	}
 	r.announceLocked(c)
 	r.dropSlowLocked()

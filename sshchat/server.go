@@ -55,8 +55,10 @@ type Server struct {
 	closing  atomic.Bool
 	// storeDown is set while the store's connection is lost
 	// (availability.go).
-	storeDown atomic.Bool
-	lns       []net.Listener // closed by Close, even if the SSH library has not seen them yet
+	storeDown  atomic.Bool
+	storeMu    sync.Mutex     // orders the store's reports and their probes
+	storeEpoch int            // counts the reports, under storeMu
+	lns        []net.Listener // closed by Close, even if the SSH library has not seen them yet
 }
 
 // New assembles a server from cfg: host key (created if missing), auth

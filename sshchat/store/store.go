@@ -343,3 +343,19 @@ func unhex(c byte) int {
 	}
 	return -1
 }
+
+// Ready reports whether the stream answers now: after a reconnection to
+// a cluster that was down, the connection is back before the stream has
+// a leader again.
+func (s *Store) Ready(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	stream, err := s.js.Stream(ctx, StreamName)
+	if err != nil {
+		return unavailable("ready", err)
+	}
+	if _, err := stream.Info(ctx); err != nil {
+		return unavailable("ready", err)
+	}
+	return nil
+}

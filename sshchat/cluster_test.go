@@ -1,0 +1,247 @@
+package sshchat
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Users on three chat servers sharing one NATS cluster are in one
+// conversation: they are told of each other, see every message in one
+// order under concurrent senders on every server, list each other, and
+// write to each other privately.
+func TestClusterOneConversation(t *testing.T) {
+	nc := startNATSCluster(t)
+	a, b, c := nc.chatNode("a", nil), nc.chatNode("b", nil), nc.chatNode("c", nil)
+	alice := connect(t, a.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	bob := connect(t, b.addr, "bob", clientOpts{pty: true, env: pt})
+	bob.expect("Bem-vindo(a), bob!")
+	alice.expect("* bob joined (2 online)")
+	carol := connect(t, c.addr, "carol", clientOpts{pty: true})
+	carol.expect("Welcome, carol!")
+	alice.expect("* carol joined (3 online)")
+	bob.expect("* carol entrou (3 online)")
+
+	alice.send("/who")
+	alice.expect("* 3 online in #lobby: alice, bob, carol")
+	bob.send("/quem alice")
+	bob.expect("* alice: ")
+	alice.send("/msg carol across servers")
+	carol.expect("[private] alice → you: across servers")
+	carol.send("/bob and to you")
+	bob.expect("[privado] carol → você: and to you")
+	alice.send("/msg nobody hi")
+	alice.expect("! No user named nobody")
+
+	// Concurrent senders on every server: every user sees one order.
+	const each = 10
+	users := []*client{alice, bob, carol}
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Add(1)
+		go func() { // ends after its sends
+			defer wg.Done()
+			for k := range each {
+				u.send(fmt.Sprintf("m%d-%d", i, k))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, u := range users {
+		for i := range users {
+			u.expectScreen(fmt.Sprintf(": m%d-%d", i, each-1))
+		}
+	}
+	order := func(c *client) []string {
+		var got []string
+		for _, l := range c.out.lines() {
+			if i := strings.Index(l, ": m"); i >= 0 && strings.Count(l[i:], "-") == 1 {
+				got = append(got, l[i+2:])
+			}
+		}
+		return got
+	}
+	want := order(alice)
+	if len(want) != 3*each {
+		t.Fatalf("alice saw %d messages: %q", len(want), want)
+	}
+	for _, u := range users[1:] {
+		if got := order(u); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s's order differs:\n%q\nalice's:\n%q", u.name, got, want)
+		}
+	}
+
+	// Rooms across servers.
+	bob.send("/entrar #ops")
+	alice.expect("* bob went to #ops (2 online)")
+	carol.send("/join #ops")
+	bob.expect("* carol entrou (2 online)")
+	carol.send("in ops")
+	bob.expect("carol: in ops")
+	alice.send("/who all")
+	alice.expect("* 3 online in 2 rooms:")
+	alice.expect("  #ops (2): bob, carol")
+
+	// Leaving is told with its reason.
+	carol.send("/quit")
+	_ = carol.expectEnd()
+	bob.expect("* carol saiu (1 online)")
+}
+
+// A name is one user's across servers: a registered name is refused on
+// another server to another key, and two servers racing for one name
+// end with one owner.
+func TestClusterNamesAreUnique(t *testing.T) {
+	nc := startNATSCluster(t)
+	a, b := nc.chatNode("a", nil), nc.chatNode("b", nil)
+	keyA := newKey(t)
+	alice := connect(t, a.addr, "alice", withKey(keyA, clientOpts{}))
+	alice.expect("Welcome, alice!")
+	other := connect(t, b.addr, "Alice", withKey(newKey(t), clientOpts{}))
+	other.expect("is taken")
+	other.send("/quit")
+	alice.send("/register")
+	alice.expect("is now registered")
+	alice.send("/quit")
+	_ = alice.expectEnd()
+	impostor := connect(t, b.addr, "ALICE", withKey(newKey(t), clientOpts{}))
+	impostor.expect("is a registered name")
+	impostor.send("/quit")
+
+	for round := range 3 {
+		name := fmt.Sprintf("zed%d", round)
+		ca := connect(t, a.addr, name, clientOpts{})
+		cb := connect(t, b.addr, name, clientOpts{})
+		won := 0
+		for _, cl := range []*client{ca, cb} {
+			line, ok := cl.out.waitLine(func(l string) bool {
+				return strings.Contains(l, "Welcome, "+name) || strings.Contains(l, "is taken")
+			}, waitFor)
+			if !ok {
+				t.Fatalf("%s: neither welcomed nor refused:\n%s", cl.name, cl.out.tail())
+			}
+			if strings.Contains(line, "Welcome") {
+				won++
+			}
+		}
+		if won != 1 {
+			t.Errorf("round %d: %d servers gave %s the name", round, won, name)
+		}
+		ca.send("/quit")
+		cb.send("/quit")
+	}
+}
+
+// A ban on one server ends the banned user's session on another within
+// a second; a kick reaches across too.
+func TestClusterModeration(t *testing.T) {
+	nc := startNATSCluster(t)
+	ownerKey := newKey(t)
+	owners := func(c *Config) { c.Owners = []string{fingerprint(ownerKey)} }
+	a, b := nc.chatNode("a", owners), nc.chatNode("b", owners)
+	owner := connect(t, a.addr, "boss", withKey(ownerKey, clientOpts{}))
+	owner.expect("Welcome, boss!")
+	troll := connect(t, b.addr, "troll", withKey(newKey(t), clientOpts{}))
+	troll.expect("Welcome, troll!")
+	kicked := connect(t, b.addr, "noisy", clientOpts{})
+	kicked.expect("Welcome, noisy!")
+	owner.expect("* noisy joined")
+
+	owner.send("/kick noisy calm down")
+	kicked.expect("! You were kicked by boss: calm down")
+	owner.expect("* noisy was kicked by boss: calm down")
+
+	start := time.Now()
+	owner.send("/ban troll 1h spam")
+	troll.expect("! You were banned by boss")
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the ban took %v to reach the other server", d)
+	}
+	owner.expect("* troll was banned by boss")
+}
+
+// A chat server that stops without a word (its heartbeat stops, its
+// connection goes) has its users told lost by the others within the
+// bound; a NATS node stopped leaves the chat going.
+func TestClusterServerLost(t *testing.T) {
+	nc := startNATSCluster(t)
+	a, b := nc.chatNode("a", nil), nc.chatNode("b", nil)
+	alice := connect(t, a.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	bob := connect(t, b.addr, "bob", clientOpts{})
+	bob.expect("Welcome, bob!")
+	alice.expect("* bob joined (2 online)")
+
+	// One NATS node of three stops: the stream keeps a quorum.
+	nc.stop(0)
+	sayUntilSeen(t, alice, bob, "still here")
+	nc.start(0)
+
+	start := time.Now()
+	b.crash()
+	line, ok := alice.out.waitLine(func(l string) bool { return strings.Contains(l, "bob lost the connection") }, nodeTTL+heartbeatEvery+5*time.Second)
+	if !ok {
+		t.Fatalf("alice was not told bob was lost:\n%s", alice.out.tail())
+	}
+	t.Logf("%q after %v", line, time.Since(start).Round(time.Millisecond))
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("told after %v, past the 15 s bound", d)
+	}
+	bob2 := connect(t, a.addr, "bob", clientOpts{})
+	bob2.expect("Welcome, bob!")
+}
+
+// The whole cluster stops: users are told, their lines refused; it comes
+// back: the chat resumes by itself with nothing lost or doubled.
+func TestClusterStopsAndComesBack(t *testing.T) {
+	nc := startNATSCluster(t)
+	a, b := nc.chatNode("a", nil), nc.chatNode("b", nil)
+	alice := connect(t, a.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	bob := connect(t, b.addr, "bob", clientOpts{pty: true})
+	bob.expect("Welcome, bob!")
+	alice.send("before")
+	bob.expect("alice: before")
+
+	for i := range 3 {
+		nc.stop(i)
+	}
+	alice.expect("! The chat is unavailable")
+	bob.expect("! The chat is unavailable")
+	alice.send("into the void")
+	alice.expect("! The chat is unavailable")
+
+	for i := range 3 {
+		nc.start(i)
+	}
+	for _, u := range []*client{alice, bob} {
+		if _, ok := u.out.waitLine(func(l string) bool { return strings.Contains(l, "The chat is back") }, 60*time.Second); !ok {
+			t.Fatalf("%s was not told the chat is back:\n%s", u.name, u.out.tail())
+		}
+	}
+	alice.send("after")
+	bob.expect("alice: after")
+	out := plain(bob.out.String())
+	if strings.Contains(out, "into the void") || strings.Count(out, "alice: before") != 1 || strings.Count(out, "alice: after") != 1 {
+		t.Errorf("bob's transcript:\n%s", out)
+	}
+}
+
+// sayUntilSeen has from say text (numbered) until to sees it: a line
+// sent while a server's store connection moves to another NATS node is
+// refused, with its reason, and is to be sent again.
+func sayUntilSeen(t *testing.T, from, to *client, text string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for try := 1; time.Now().Before(deadline); try++ {
+		line := fmt.Sprintf("%s %d", text, try)
+		from.send(line)
+		if _, ok := to.out.waitLine(func(l string) bool { return strings.HasSuffix(l, from.name+": "+line) }, 3*time.Second); ok {
+			return
+		}
+	}
+	t.Fatalf("%s never saw %q from %s:\n%s", to.name, text, from.name, to.out.tail())
+}
