@@ -2,6 +2,8 @@ package sshchat
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -244,4 +246,91 @@ func sayUntilSeen(t *testing.T, from, to *client, text string) {
 		}
 	}
 	t.Fatalf("%s never saw %q from %s:\n%s", to.name, text, from.name, to.out.tail())
+}
+
+// -metrics serves Prometheus metrics and a health endpoint that says
+// whether the store answers.
+func TestMetricsAndHealth(t *testing.T) {
+	port := freePorts(t, 1)[0]
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	srv := startServer(t, withStore(t.TempDir(), func(c *Config) { c.Metrics = addr }))
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome")
+	alice.send("/join #ops")
+	alice.expect("* You are now in #ops")
+	alice.send("hello")
+	alice.expect("alice: hello")
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	code, body := get("/metrics")
+	for _, want := range []string{
+		"sshchat_connections 1",
+		`sshchat_room_users{room="ops",where="here"} 1`,
+		"sshchat_messages_total 1",
+		"sshchat_deliveries_total 1",
+		`sshchat_leaves_total{reason="slow consumer"} 0`,
+		"sshchat_store_append_seconds_count 1",
+		"sshchat_store_up 1",
+	} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics (%d) lacks %q", code, want)
+		}
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz: %d %q", code, body)
+	}
+	srv.ownStore.Suspend()
+	alice.expect("! The chat is unavailable")
+	if code, body := get("/healthz"); code != 503 || !strings.Contains(body, "store") {
+		t.Errorf("/healthz with the store stopped: %d %q", code, body)
+	}
+	if err := srv.ownStore.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	alice.expect("* The chat is back")
+	if code, _ := get("/healthz"); code != 200 {
+		t.Errorf("/healthz after the store came back: %d", code)
+	}
+}
+
+// A user connecting to another server with the same key takes over a
+// lost connection's name there; a mute decided on one server holds on
+// another.
+func TestClusterTakeoverAndMute(t *testing.T) {
+	nc := startNATSCluster(t)
+	ownerKey := newKey(t)
+	owners := func(c *Config) { c.Owners = []string{fingerprint(ownerKey)} }
+	a, b := nc.chatNode("a", owners), nc.chatNode("b", owners)
+	keyA := newKey(t)
+	ghost := connect(t, a.addr, "alice", withKey(keyA, clientOpts{}))
+	ghost.expect("Welcome, alice!")
+	owner := connect(t, b.addr, "boss", withKey(ownerKey, clientOpts{pty: true}))
+	owner.expect("Welcome, boss!")
+
+	again := connect(t, b.addr, "alice", withKey(keyA, clientOpts{}))
+	again.expect("Welcome, alice!")
+	ghost.expect("! You connected again from elsewhere")
+	owner.send("/who")
+	owner.expect("* 2 online in #lobby: alice, boss")
+	owner.send("/whois alice")
+	owner.expect("* alice: key " + fingerprint(keyA))
+
+	chatty := connect(t, a.addr, "chatty", clientOpts{})
+	chatty.expect("Welcome, chatty!")
+	owner.send("/mute chatty 1h")
+	chatty.expect("* chatty was muted by boss")
+	chatty.send("can you hear me")
+	chatty.expect("! You are muted")
+	owner.send("after the mute")
+	chatty.expect("boss: after the mute")
+	if strings.Contains(owner.out.String(), "can you hear me") {
+		t.Error("a muted user's line reached another server")
+	}
 }

@@ -148,6 +148,7 @@ func (s *session) cmdBan(arg string) bool {
 		}
 	}
 	s.log.Info("ban", "whom", m.name, "until", b.Until, "reason", reason, "bans", keys)
+	s.srv.metrics.bans.Inc()
 	var told [numLangs]string
 	for tl := range numLangs {
 		when := s.untilText(tl, b.Until)

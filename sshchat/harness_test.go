@@ -353,7 +353,7 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 func newTestRoom(window time.Duration, now func() time.Time) *room {
 	log := chatlog.NewMemory(100, now)
 	r := newRoom(defaultLobby, log, newRegistry(), new(atomic.Uint64), window, now)
-	_, _ = log.Follow(r.deliver)
+	_, _ = log.Follow(func(e chatlog.Entry) { r.deliver(e) })
 	return r
 }
 

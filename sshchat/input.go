@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -146,7 +147,13 @@ func (s *session) post(text string, me bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.StoreTimeout)
 	defer cancel()
-	if err := s.room().post(ctx, s.self, clean, me); err != nil && !errors.Is(err, errNotMember) {
+	start := time.Now()
+	err := s.room().post(ctx, s.self, clean, me)
+	switch {
+	case err == nil:
+		s.srv.metrics.messages.Inc()
+		s.srv.metrics.storeRTT.Observe(time.Since(start).Seconds())
+	case !errors.Is(err, errNotMember):
 		s.log.Warn("message not sent", "err", err)
 		s.reply(s.language().t(msgNotSent))
 	}

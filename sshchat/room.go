@@ -283,19 +283,22 @@ func (r *room) post(ctx context.Context, m *member, text string, me bool) error 
 }
 
 // deliver is the log's follow callback for this room's entries: it
-// shows e to every member, at its place in the log's order.
-func (r *room) deliver(e chatlog.Entry) {
+// shows e to every member, at its place in the log's order, and says to
+// how many.
+func (r *room) deliver(e chatlog.Entry) int {
 	ev := newMessage(e.From, nameColor(e.From), e.Text)
 	ev.logSeq, ev.at, ev.me = e.Seq, e.At, e.Me
 	r.mu.Lock()
 	defer r.unlock()
 	if r.closed {
-		return
+		return 0
 	}
 	r.logSeq = e.Seq
 	r.presence.tellLocked(r)
 	r.publishLocked(ev)
+	n := len(r.members)
 	r.dropSlowLocked()
+	return n
 }
 
 // newMessageID names a message uniquely, so that a retried append is

@@ -58,6 +58,8 @@ type rooms struct {
 	byKey  atomic.Pointer[map[string]*room]
 	byName atomic.Pointer[map[string]*room] // by display name: the log's room
 	last   atomic.Uint64                    // the last log sequence shown in any room
+	// delivered counts messages handed to members' outboxes (metrics).
+	delivered atomic.Uint64
 
 	mu       sync.Mutex
 	removing map[string]bool // keys whose history is being purged
@@ -162,7 +164,7 @@ func (rs *rooms) named(name string) *room {
 func (rs *rooms) deliver(e chatlog.Entry) {
 	rs.last.Store(e.Seq)
 	if r := (*rs.byName.Load())[e.Room]; r != nil {
-		r.deliver(e)
+		rs.delivered.Add(uint64(r.deliver(e)))
 	}
 }
 

@@ -53,6 +53,7 @@ type Server struct {
 	sessions map[*session]struct{} // every live session, joined or not
 	live     sync.WaitGroup        // one per tracked session
 	closing  atomic.Bool
+	metrics  *metrics
 	// storeDown is set while the store's connection is lost
 	// (availability.go).
 	storeDown  atomic.Bool
@@ -82,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 			Window:       time.Minute,
 		}, cfg.Now),
 	}
+	srv.metrics = newMetrics(srv)
 	l, ok := parseLang(cfg.Lang)
 	if !ok {
 		return nil, fmt.Errorf("unknown language %q: use en or pt", cfg.Lang)
@@ -159,6 +161,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		srv.closeLog()
 		return nil, fmt.Errorf("follow the chat log: %w", err)
+	}
+	if cfg.Metrics != "" {
+		if err := srv.serveMetrics(cfg.Metrics); err != nil {
+			srv.stopFollow()
+			srv.closeLog()
+			return nil, fmt.Errorf("-metrics %s: %w", cfg.Metrics, err)
+		}
 	}
 	return srv, nil
 }
@@ -337,6 +346,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	}
 	_ = srv.ssh.Close()
 	srv.stopFollow()
+	srv.stopMetrics()
 	srv.closeLog() // after the notice: users are told first
 	srv.log.Info("shut down")
 	return err
@@ -350,6 +360,7 @@ func (srv *Server) Close() error {
 	}
 	err := srv.ssh.Close()
 	srv.stopFollow()
+	srv.stopMetrics()
 	srv.closeLog()
 	return err
 }

@@ -130,6 +130,7 @@ func (s *session) chat() {
 		s.srv.accounts.seen(ctx, s.self.key, s.srv.rooms.last.Load())
 		cancel()
 	}
+	s.srv.metrics.leaves.WithLabelValues(s.reason.String()).Inc()
 	s.log.Info("leave", "reason", s.reason.String(), "duration", s.srv.now().Sub(s.self.joined).Round(time.Second))
 }
 
