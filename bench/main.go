@@ -44,12 +44,20 @@ func main() {
 	memory := flag.Bool("memory", false, "run sshchat with its history in memory, not in the embedded store")
 	rooms := flag.Int("rooms", 0, "instead: sshchat alone with this many rooms, one talking and then all (see rooms.go)")
 	perRoom := flag.Int("room-users", 10, "users in each room, with -rooms")
+	cluster := flag.String("cluster", "", "instead: one sshchat against three on a NATS cluster, through one relay; the value is the three servers' chatbench flags (the one server's come after --)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: bench [-runs N] [-bin DIR] [-rooms N [-room-users N]] -- CHATBENCH-FLAGS (e.g. -n 500 -senders 20 -msgs 5)")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	load := flag.Args()
+	if *cluster != "" {
+		if err := clusterBench(*bin, *runs, load, strings.Fields(*cluster), *timeout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *rooms > 0 {
 		if err := roomsBench(*bin, *rooms, *perRoom, *runs, load, *timeout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
