@@ -15,7 +15,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -34,7 +36,7 @@ type server struct {
 // metrics are the chatbench figures compared, in the order printed.
 var metrics = []string{
 	"lat_p50_ms", "lat_p99_ms", "lat_max_ms", "loss_pct",
-	"server_cpu_us_per_delivery", "rss_per_user_kb", "connect_p99_ms", "connect_failed",
+	"server_cpu_us_per_delivery", "writes_per_delivery", "rss_per_user_kb", "connect_wall_s", "connect_p99_ms", "connect_failed",
 }
 
 func main() {
@@ -44,6 +46,9 @@ func main() {
 	memory := flag.Bool("memory", false, "run sshchat with its history in memory, not in the embedded store")
 	rooms := flag.Int("rooms", 0, "instead: sshchat alone with this many rooms, one talking and then all (see rooms.go)")
 	perRoom := flag.Int("room-users", 10, "users in each room, with -rooms")
+	profile := flag.String("profile", "", "with sshchat, save a CPU profile of each run to this file prefix (-profile-after, -profile-for)")
+	profileAfter := flag.Duration("profile-after", 30*time.Second, "when, after chatbench starts, the profile begins")
+	profileFor := flag.Duration("profile-for", 15*time.Second, "how long the profile lasts")
 	cluster := flag.String("cluster", "", "instead: one sshchat against three on a NATS cluster, through one relay; the value is the three servers' chatbench flags (the one server's come after --)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: bench [-runs N] [-bin DIR] [-rooms N [-room-users N]] -- CHATBENCH-FLAGS (e.g. -n 500 -senders 20 -msgs 5)")
@@ -80,7 +85,11 @@ func main() {
 	results := make(map[string][]map[string]float64)
 	for run := 1; run <= *runs; run++ {
 		for _, s := range servers {
-			r, err := measure(s, *bin+"/chatbench", load, *timeout)
+			var prof *profiling
+			if *profile != "" && s.name == "sshchat" {
+				prof = &profiling{file: fmt.Sprintf("%s-%d.pprof", *profile, run), after: *profileAfter, length: *profileFor}
+			}
+			r, err := measure(s, *bin+"/chatbench", load, *timeout, prof)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "run %d, %s: %v\n", run, s.name, err)
 				os.Exit(1)
@@ -94,8 +103,11 @@ func main() {
 
 // measure starts s, runs chatbench against it and returns the figures of
 // chatbench's last line.
-func measure(s server, chatbench string, load []string, timeout time.Duration) (map[string]float64, error) {
+func measure(s server, chatbench string, load []string, timeout time.Duration, prof *profiling) (map[string]float64, error) {
 	argv := s.argv
+	if prof != nil {
+		argv = append(slices.Clone(argv), "-pprof", "127.0.0.1:6060")
+	}
 	if s.store {
 		// Each run starts with an empty store: history from an earlier
 		// run would be shown to every joiner.
@@ -123,11 +135,21 @@ func measure(s server, chatbench string, load []string, timeout time.Duration) (
 	cb := exec.Command(chatbench, args...)
 	cb.Stderr = os.Stderr
 	cb.WaitDelay = time.Second
+	if prof != nil {
+		go prof.take() // ends when the profile is saved, or the server is gone
+	}
+	writes0 := writeCalls(srv.Process.Pid)
 	out, err := runWithin(cb, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("chatbench: %w", err)
 	}
-	return lastJSON(out)
+	r, err := lastJSON(out)
+	if err == nil && r["delivered"] > 0 {
+		// Every write system call of the run, connecting included, per
+		// message delivered.
+		r["writes_per_delivery"] = float64(writeCalls(srv.Process.Pid)-writes0) / r["delivered"]
+	}
+	return r, err
 }
 
 func awaitListening(addr string, within time.Duration) error {
@@ -229,4 +251,45 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// profiling is a CPU profile to take of sshchat during a run.
+type profiling struct {
+	file          string
+	after, length time.Duration
+}
+
+func (p *profiling) take() {
+	time.Sleep(p.after) // the load's phase to profile starts about then
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:6060/debug/pprof/profile?seconds=%d", int(p.length.Seconds())))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(p.file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
+	fmt.Fprintln(os.Stderr, "profile saved:", p.file)
+}
+
+// writeCalls is how many write system calls process pid has made
+// (/proc/pid/io's syscw: write, writev and the like).
+func writeCalls(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			var n int64
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	return 0
 }

@@ -48,9 +48,11 @@ func newMetrics(srv *Server) *metrics {
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sshchat_connections",
 			Help: "Chat sessions open on this server, joined or choosing a name."}, func() float64 {
-			srv.mu.Lock()
-			defer srv.mu.Unlock()
-			return float64(len(srv.sessions))
+			return float64(srv.sessionCount())
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sshchat_write_gap_seconds",
+			Help: "How long each user's writer waits after a write, so that a busy room's lines go out together (0 at light load)."}, func() float64 {
+			return time.Duration(srv.pacer.gap.Load()).Seconds()
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sshchat_store_up",
 			Help: "1 when the store answers, 0 while this server refuses lines for want of it."}, func() float64 {

@@ -54,6 +54,7 @@ type Server struct {
 	live     sync.WaitGroup        // one per tracked session
 	closing  atomic.Bool
 	metrics  *metrics
+	pacer    pacer // spaces writes when the server delivers more than it can write one by one (pacer.go)
 	// storeDown is set while the store's connection is lost
 	// (availability.go).
 	storeDown  atomic.Bool
@@ -84,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 		}, cfg.Now),
 	}
 	srv.metrics = newMetrics(srv)
+	srv.pacer.done = make(chan struct{})
 	l, ok := parseLang(cfg.Lang)
 	if !ok {
 		return nil, fmt.Errorf("unknown language %q: use en or pt", cfg.Lang)
@@ -162,8 +164,10 @@ func New(cfg Config) (*Server, error) {
 		srv.closeLog()
 		return nil, fmt.Errorf("follow the chat log: %w", err)
 	}
+	go srv.pacer.run(srv.rooms.delivered.Load, srv.sessionCount) // owner: the server; ends at Close or Shutdown
 	if cfg.Metrics != "" {
 		if err := srv.serveMetrics(cfg.Metrics); err != nil {
+			srv.pacer.stop()
 			srv.stopFollow()
 			srv.closeLog()
 			return nil, fmt.Errorf("-metrics %s: %w", cfg.Metrics, err)
@@ -305,6 +309,13 @@ func (srv *Server) track(s *session) bool {
 	return true
 }
 
+// sessionCount is how many sessions are open.
+func (srv *Server) sessionCount() int {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return len(srv.sessions)
+}
+
 func (srv *Server) untrack(s *session) {
 	srv.mu.Lock()
 	delete(srv.sessions, s)
@@ -347,6 +358,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	_ = srv.ssh.Close()
 	srv.stopFollow()
 	srv.stopMetrics()
+	srv.pacer.stop()
 	srv.closeLog() // after the notice: users are told first
 	srv.log.Info("shut down")
 	return err
@@ -361,6 +373,7 @@ func (srv *Server) Close() error {
 	err := srv.ssh.Close()
 	srv.stopFollow()
 	srv.stopMetrics()
+	srv.pacer.stop()
 	srv.closeLog()
 	return err
 }

@@ -301,6 +301,11 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			buf = nil // a burst's buffer is not kept while the writer runs
 		}
 		lastActive = time.Now()
+		if gap := time.Duration(s.srv.pacer.gap.Load()); gap > 0 {
+			// The server is busy: what arrives during the gap goes out
+			// with the next write (pacer.go).
+			time.Sleep(gap)
+		}
 	}
 }
 
