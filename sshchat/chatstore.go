@@ -48,9 +48,13 @@ func (srv *Server) openLog() error {
 	return nil
 }
 
+// startupTimeout bounds opening the buckets as the server starts: on a
+// busy cluster, placing a new bucket's three replicas takes seconds each.
+const startupTimeout = 60 * time.Second
+
 // openIdentity reads the accounts and moderation buckets into memory.
 func (srv *Server) openIdentity() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
 	defer cancel()
 	var err error
 	if srv.accounts, err = openAccounts(ctx, srv.kvs, srv.cfg.AccountExpiry, srv.now, srv.log); err != nil {

@@ -327,6 +327,13 @@ func TestClusterTakeoverAndMute(t *testing.T) {
 	chatty.expect("Welcome, chatty!")
 	owner.send("/mute chatty 1h")
 	chatty.expect("* chatty was muted by boss")
+	// The line comes straight from server b; the mute reaches server a
+	// through the bucket's watch, a moment later.
+	waitUntil(t, "the mute to hold on server a", func() bool {
+		chatty.send("probe")
+		_, ok := chatty.out.waitLine(func(l string) bool { return strings.Contains(l, "! You are muted") }, time.Second)
+		return ok
+	})
 	chatty.send("can you hear me")
 	chatty.expect("! You are muted")
 	owner.send("after the mute")

@@ -99,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 		srv.closeLog()
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
 	srv.rooms, err = newRooms(ctx, srv.kvs, &srv.cfg, srv.chatLog, srv.names, srv.log)
 	if err == nil && len(cfg.NATS) > 0 && srv.ownStore != nil {
 		if srv.cluster, err = newCluster(ctx, srv, srv.ownStore.Conn(), srv.kvs); err != nil {

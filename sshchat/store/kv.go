@@ -27,7 +27,9 @@ const markerTTL = 10 * time.Minute
 
 // Bucket opens (creating if missing) the bucket called name.
 func (s *Store) Bucket(ctx context.Context, name string) (kv.Bucket, error) {
-	ctx, cancel := s.bound(ctx)
+	// Buckets are opened as the server starts, when a cluster may take a
+	// few seconds to place a new one's replicas.
+	ctx, cancel := context.WithTimeout(ctx, max(s.opts.Timeout, startTimeout))
 	defer cancel()
 	b, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:         name,
@@ -152,7 +154,10 @@ func (b *bucket) Watch(fn func(kv.Entry)) (func(), error) {
 		}
 		fn(entry)
 	}
-	timeout := time.After(b.s.opts.Timeout)
+	// Watches start with the server, when a cluster may still be placing
+	// a new bucket's replicas: they get the start's bound, not an
+	// operation's.
+	timeout := time.After(max(b.s.opts.Timeout, startTimeout))
 initial:
 	for {
 		select {
