@@ -170,13 +170,7 @@ func TestClusterModeration(t *testing.T) {
 // connection goes) has its users told lost by the others within the
 // bound; a NATS node stopped leaves the chat going.
 func TestClusterServerLost(t *testing.T) {
-	nc := startNATSCluster(t)
-	a, b := nc.chatNode("a", nil), nc.chatNode("b", nil)
-	alice := connect(t, a.addr, "alice", clientOpts{pty: true})
-	alice.expect("Welcome, alice!")
-	bob := connect(t, b.addr, "bob", clientOpts{})
-	bob.expect("Welcome, bob!")
-	alice.expect("* bob joined (2 online)")
+	nc, a, b, alice, bob := aliceAndBob(t)
 
 	// One NATS node of three stops: the stream keeps a quorum.
 	nc.stop(0)
@@ -200,12 +194,7 @@ func TestClusterServerLost(t *testing.T) {
 // The whole cluster stops: users are told, their lines refused; it comes
 // back: the chat resumes by itself with nothing lost or doubled.
 func TestClusterStopsAndComesBack(t *testing.T) {
-	nc := startNATSCluster(t)
-	a, b := nc.chatNode("a", nil), nc.chatNode("b", nil)
-	alice := connect(t, a.addr, "alice", clientOpts{pty: true})
-	alice.expect("Welcome, alice!")
-	bob := connect(t, b.addr, "bob", clientOpts{pty: true})
-	bob.expect("Welcome, bob!")
+	nc, _, _, alice, bob := aliceAndBob(t)
 	alice.send("before")
 	bob.expect("alice: before")
 
@@ -381,4 +370,18 @@ func BenchmarkClusterDelivery(b *testing.B) {
 	b.ReportMetric(pct(cross, .5), "cross-p50-ms")
 	b.ReportMetric(pct(cross, .99), "cross-p99-ms")
 	b.ReportMetric(pct(cross, .5)-pct(same, .5), "cross-adds-p50-ms")
+}
+
+// aliceAndBob is a new cluster with two chat servers, alice on a and bob
+// on b, each told of the other.
+func aliceAndBob(t *testing.T) (nc *natsCluster, a, b *testServer, alice, bob *client) {
+	t.Helper()
+	nc = startNATSCluster(t)
+	a, b = nc.chatNode("a", nil), nc.chatNode("b", nil)
+	alice = connect(t, a.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome, alice!")
+	bob = connect(t, b.addr, "bob", clientOpts{pty: true})
+	bob.expect("Welcome, bob!")
+	alice.expect("* bob joined (2 online)")
+	return nc, a, b, alice, bob
 }

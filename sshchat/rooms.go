@@ -127,11 +127,17 @@ func (rs *rooms) watched(e kv.Entry) {
 func (rs *rooms) add(meta roomMeta) *room {
 	r := newRoom(meta.Name, rs.log, rs.names, &rs.seq, rs.window, rs.now)
 	r.meta = meta
+	rs.putLocked(r)
+	return r
+}
+
+// putLocked lists r; under mu. The maps are replaced, never changed:
+// look-ups read them without a lock.
+func (rs *rooms) putLocked(r *room) {
 	byKey, byName := maps.Clone(*rs.byKey.Load()), maps.Clone(*rs.byName.Load())
 	byKey[r.key], byName[r.name] = r, r
 	rs.byKey.Store(&byKey)
 	rs.byName.Store(&byName)
-	return r
 }
 
 // dropLocked forgets r; under mu.
@@ -309,10 +315,7 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 				r.mu.Lock()
 				r.gone = false
 				r.mu.Unlock()
-				byKey, byName := maps.Clone(*rs.byKey.Load()), maps.Clone(*rs.byName.Load())
-				byKey[r.key], byName[r.name] = r, r
-				rs.byKey.Store(&byKey)
-				rs.byName.Store(&byName)
+				rs.putLocked(r)
 			}
 			rs.mu.Unlock()
 			continue
