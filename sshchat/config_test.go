@@ -17,21 +17,32 @@ func TestConfigZeroIsOffOrRefused(t *testing.T) {
 		"-burst":             func(c *Config) { c.MsgBurst = 0 },
 		"-handshake-timeout": func(c *Config) { c.HandshakeTimeout = -1 },
 		"-rate":              func(c *Config) { c.MsgRate = -1 },
+		"-max-rooms":         func(c *Config) { c.MaxRooms = 0 },
+		"-room-expiry":       func(c *Config) { c.RoomExpiry = -1 },
+		"-replicas":          func(c *Config) { c.Replicas = 7 },
+		"-lobby":             func(c *Config) { c.Lobby = "#the lobby" },
 	}
 	for flag, edit := range refused {
 		c := DefaultConfig()
-		c.KeyDir = t.TempDir()
+		c.KeyDir, c.DataDir = t.TempDir(), ""
 		edit(&c)
-		if _, err := New(c); err == nil || !strings.Contains(err.Error(), flag) {
+		srv, err := New(c)
+		if err == nil || !strings.Contains(err.Error(), flag) {
 			t.Errorf("%s: New = %v, want an error naming the flag", flag, err)
+		}
+		if srv != nil {
+			_ = srv.Close()
 		}
 	}
 	off := DefaultConfig()
-	off.KeyDir = t.TempDir()
+	off.KeyDir, off.DataDir = t.TempDir(), ""
 	off.MsgRate, off.MsgBurst, off.MaxPasteLines, off.FloodStrikes = 0, 0, 0, 0
-	off.KeepAlive, off.KeepAliveTimeout, off.IdleTimeout = 0, 0, 0
-	if _, err := New(off); err != nil {
+	off.KeepAlive, off.KeepAliveTimeout, off.IdleTimeout, off.RoomExpiry = 0, 0, 0, 0
+	srv, err := New(off)
+	if err != nil {
 		t.Errorf("limits turned off: %v", err)
+	} else {
+		_ = srv.Close()
 	}
 }
 

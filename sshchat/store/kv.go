@@ -31,12 +31,16 @@ func (s *Store) Bucket(ctx context.Context, name string) (kv.Bucket, error) {
 	// few seconds to place a new one's replicas.
 	ctx, cancel := context.WithTimeout(ctx, max(s.opts.Timeout, startTimeout))
 	defer cancel()
-	b, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:         name,
-		History:        1,
-		Storage:        jetstream.FileStorage,
-		LimitMarkerTTL: markerTTL,
-		Replicas:       s.opts.Replicas,
+	var b jetstream.KeyValue
+	err := whilePlacing(ctx, func() (err error) {
+		b, err = s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:         name,
+			History:        1,
+			Storage:        jetstream.FileStorage,
+			LimitMarkerTTL: markerTTL,
+			Replicas:       s.opts.Replicas,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, unavailable("open bucket "+name, err)

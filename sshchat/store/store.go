@@ -187,7 +187,10 @@ func Open(opts Options) (*Store, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	if _, err := js.CreateOrUpdateStream(ctx, s.streamConfig()); err != nil {
+	if err := whilePlacing(ctx, func() error {
+		_, err := js.CreateOrUpdateStream(ctx, s.streamConfig())
+		return err
+	}); err != nil {
 		nc.Close()
 		stopServer(context.Background(), ns)
 		return nil, fmt.Errorf("store: create stream %s: %w", StreamName, err)
@@ -358,4 +361,25 @@ func (s *Store) Ready(ctx context.Context) error {
 		return unavailable("ready", err)
 	}
 	return nil
+}
+
+// errNoPeers is JetStream's "no suitable peers for placement": a cluster
+// that has not yet heard from enough of its nodes (just started, or one
+// of them briefly silent) to place the replicas asked for.
+var errNoPeers = &jetstream.APIError{ErrorCode: 10005}
+
+// whilePlacing runs create, again while the cluster cannot yet place its
+// replicas, until ctx is done.
+func whilePlacing(ctx context.Context, create func() error) error {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := create()
+		if !errors.Is(err, errNoPeers) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
