@@ -128,7 +128,7 @@ func newCluster(ctx context.Context, srv *Server, nc *nats.Conn, kvs kv.Opener) 
 	c.stale, c.started = nil, true
 	c.mu.Unlock()
 	for _, k := range stale {
-		_ = c.online.Delete(ctx, userKey(k))
+		c.removeIfHeldBy(ctx, k, c.node)
 	}
 	c.sweep(ctx) // users of servers gone while nobody watched
 	go c.beat()  // owner: cluster; ends at close
@@ -164,16 +164,29 @@ func (c *cluster) beat() {
 // removes their keys.
 func (c *cluster) sweep(ctx context.Context) {
 	c.mu.Lock()
-	var lost []string
+	lost := map[string]string{} // key → its gone server
 	for k, m := range c.remote {
 		if !c.nodes[m.node] {
-			lost = append(lost, k)
+			lost[k] = m.node
 		}
 	}
 	c.mu.Unlock()
-	for _, k := range lost {
+	for k, node := range lost {
 		c.userGone(k, leaveLost, [numLangs]string{})
-		_ = c.online.Delete(ctx, userKey(k))
+		c.removeIfHeldBy(ctx, k, node)
+	}
+}
+
+// removeIfHeldBy deletes a user's key if it still names node: the user
+// may have connected again to another server, whose key it is now.
+func (c *cluster) removeIfHeldBy(ctx context.Context, key, node string) {
+	e, err := c.online.Get(ctx, userKey(key))
+	if err != nil {
+		return
+	}
+	var u onlineUser
+	if json.Unmarshal(e.Value, &u) == nil && u.Node == node {
+		_ = c.online.DeleteIf(ctx, userKey(key), e.Rev)
 	}
 }
 
@@ -212,7 +225,14 @@ func (c *cluster) watched(e kv.Entry) {
 			if !c.started {
 				c.stale = append(c.stale, key)
 			}
+			// A user of another server who came back here is a member
+			// of this server's rooms now, not of theirs.
+			prev := c.remote[key]
+			delete(c.remote, key)
 			c.mu.Unlock()
+			if prev != nil {
+				prev.room.Load().remoteForget(key)
+			}
 			return
 		}
 		if u.Left != "" {
@@ -369,9 +389,20 @@ func (c *cluster) update(m *member) {
 }
 
 // leave removes m's key, telling the other servers how it left first.
+// Only m's own key goes: after a takeover, or a partition in which
+// another server's user took the name, the key is someone else's.
 func (c *cluster) leave(m *member, reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.StoreTimeout)
 	defer cancel()
+	e, err := c.online.Get(ctx, userKey(m.key))
+	if err != nil {
+		return
+	}
+	var holder onlineUser
+	if json.Unmarshal(e.Value, &holder) != nil || holder.Node != c.node || holder.Name != m.name || !holder.Joined.Equal(m.joined) {
+		return
+	}
+	rev := e.Rev
 	if reason != "" {
 		u := c.value(m, nil)
 		u.Left = reason
@@ -379,9 +410,11 @@ func (c *cluster) leave(m *member, reason string) {
 			u.Told = *told
 		}
 		v, _ := json.Marshal(u)
-		_, _ = c.online.Put(ctx, userKey(m.key), v, 0)
+		if rev, err = c.online.Update(ctx, userKey(m.key), v, rev); err != nil {
+			return // changed meanwhile: no longer this session's
+		}
 	}
-	if err := c.online.Delete(ctx, userKey(m.key)); err != nil {
+	if err := c.online.DeleteIf(ctx, userKey(m.key), rev); err != nil && !errors.Is(err, kv.ErrConflict) {
 		c.log.Warn("presence not removed", "user", m.name, "err", err)
 	}
 }

@@ -72,6 +72,9 @@ func (s *session) cmdNick(arg string) bool {
 	if err := r.rename(old, nu); err != nil {
 		s.joined.Store(old)
 		s.srv.names.release(nu)
+		if c := s.srv.cluster; c != nil {
+			c.leave(nu, "")
+		}
 		return false // ending: the room has let it go
 	}
 	s.self = nu
@@ -80,8 +83,8 @@ func (s *session) cmdNick(arg string) bool {
 		r.leave(nu, s.reason)
 		return false
 	}
+	// s.log keeps the first name: the watchdog reads it meanwhile.
 	s.log.Info("renamed", "to", name)
-	s.log = s.log.With("now", name)
 	if acct := s.srv.accounts.lookup(old.key); acct != nil && acct.hasKey(s.fingerprint) && key != old.key {
 		s.reply(l.t(msgNickKeeps, acct.Name, acct.Name, name))
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Room commands: /join, /leave, /rooms, /topic and /who. A user is in one
@@ -99,6 +100,11 @@ func (s *session) moveTo(r *room) {
 		m.out.release()
 		if errors.Is(err, errShuttingDown) || from.enter(m) != nil {
 			s.close(leaveShutdown)
+			return
+		}
+		if s.claimed.Load() { // ended meanwhile, as below
+			<-s.done
+			from.leave(m, s.reason)
 			return
 		}
 		s.reply(l.t(msgStoreFailed))
@@ -285,17 +291,16 @@ func (srv *Server) removeMember(m *member, reason leaveReason, told [numLangs]st
 	if m.node != "" {
 		return srv.cluster != nil && srv.cluster.remove(m, reason, told, [numLangs]string{farewell, farewell})
 	}
-	for range 3 {
-		r := m.room.Load()
-		if r == nil {
-			return false
-		}
-		if r.remove(m, reason, told, farewell) {
+	// A move waits for the store to make a new room: until then the
+	// member is in none.
+	deadline := time.Now().Add(srv.cfg.StoreTimeout + 2*time.Second)
+	for {
+		if r := m.room.Load(); r != nil && r.remove(m, reason, told, farewell) {
 			return true
 		}
-		if srv.names.lookup(m.key) != m {
+		if srv.names.lookup(m.key) != m || time.Now().After(deadline) {
 			return false
 		}
+		time.Sleep(10 * time.Millisecond) // the member is between rooms
 	}
-	return false
 }

@@ -56,6 +56,7 @@ type room struct {
 	members    map[string]*member // by key: this server's
 	remote     map[string]*member // by key: on other servers sharing the cluster (room_remote.go)
 	meta       roomMeta           // topic and creator, as stored (rooms.go)
+	metaRev    uint64             // the stored record's revision
 	emptySince time.Time          // when the last member left; zero while anyone is here
 	gone       bool               // expired: it takes no one, and is no longer listed
 	closed     bool

@@ -65,6 +65,14 @@ func (r *room) remoteRename(old, nu *member) {
 	r.dropSlowLocked()
 }
 
+// remoteForget drops a user of another server without telling anyone:
+// it is here now, and its arrival was told as a join.
+func (r *room) remoteForget(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.remote, key)
+}
+
 // remoteUpdate replaces the record of a user of another server (away or
 // back), telling nothing.
 func (r *room) remoteUpdate(m *member) {

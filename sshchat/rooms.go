@@ -92,10 +92,21 @@ func newRooms(ctx context.Context, kvs kv.Opener, cfg *Config, log chatlog.Log, 
 func (rs *rooms) watched(e kv.Entry) {
 	defer rs.changes.changed()
 	if e.Deleted {
-		rs.mu.Lock()
-		defer rs.mu.Unlock()
-		if r := rs.get(e.Key); r != nil && r != rs.lobby && r.count() == 0 {
+		// Another server's sweep: gone here too, if nobody is in it.
+		r := rs.get(e.Key)
+		if r == nil || r == rs.lobby {
+			return
+		}
+		r.mu.Lock()
+		empty := r.onlineLocked() == 0
+		if empty {
+			r.gone = true // no one enters it from now on
+		}
+		r.mu.Unlock()
+		if empty {
+			rs.mu.Lock()
 			rs.dropLocked(r)
+			rs.mu.Unlock()
 		}
 		return
 	}
@@ -111,7 +122,7 @@ func (rs *rooms) watched(e kv.Entry) {
 	}
 	rs.mu.Unlock()
 	r.mu.Lock()
-	r.meta = meta
+	r.meta, r.metaRev = meta, e.Rev
 	if r.onlineLocked() == 0 && r.emptySince.IsZero() {
 		// Empty since it was stored so, or, when it held users as the
 		// server stopped, since now.
@@ -231,19 +242,43 @@ func (rs *rooms) open(ctx context.Context, name string, m *member) (r *room, cre
 }
 
 // setTopic stores r's new topic, set by m, and applies it.
+// The record is changed at the revision it was read at, read again on
+// a conflict: the sweep storing when the room became empty, or another
+// server, must not undo a topic, nor a topic their change.
 func (rs *rooms) setTopic(ctx context.Context, r *room, topic string, by *member) error {
+	return rs.change(ctx, r, func(meta *roomMeta) { meta.Topic, meta.TopicBy = topic, by.name })
+}
+
+// change applies edit to r's stored record and, once stored, to r.
+func (rs *rooms) change(ctx context.Context, r *room, edit func(*roomMeta)) error {
 	r.mu.Lock()
-	meta := r.meta
+	meta, rev := r.meta, r.metaRev
 	r.mu.Unlock()
-	meta.Topic, meta.TopicBy = topic, by.name
-	value, _ := json.Marshal(meta)
-	if _, err := rs.bucket.Put(ctx, r.key, value, 0); err != nil {
-		return err
+	for try := 0; ; try++ {
+		edit(&meta)
+		value, _ := json.Marshal(meta)
+		next, err := rs.bucket.Update(ctx, r.key, value, rev)
+		if err == nil {
+			r.mu.Lock()
+			if r.metaRev <= rev { // the watch may have applied it already
+				r.meta, r.metaRev = meta, next
+			}
+			r.mu.Unlock()
+			return nil
+		}
+		if !errors.Is(err, kv.ErrConflict) || try == 3 {
+			return err
+		}
+		e, err := rs.bucket.Get(ctx, r.key)
+		if err != nil {
+			return err
+		}
+		meta = roomMeta{}
+		if err := json.Unmarshal(e.Value, &meta); err != nil {
+			return err
+		}
+		rev = e.Rev
 	}
-	r.mu.Lock()
-	r.meta.Topic, r.meta.TopicBy = topic, by.name
-	r.mu.Unlock()
-	return nil
 }
 
 // sweepEvery is how often empty rooms are looked at: a hundredth of the
@@ -281,18 +316,11 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 		if expired {
 			r.gone = true // no one enters while its history goes
 		}
-		meta := r.meta
 		r.mu.Unlock()
 		if !expired {
 			if !since.Equal(stored) {
-				meta.EmptySince = since
-				value, _ := json.Marshal(meta)
 				c, cancel := context.WithTimeout(ctx, 2*time.Second)
-				if _, err := rs.bucket.Put(c, r.key, value, 0); err == nil {
-					r.mu.Lock()
-					r.meta.EmptySince = since
-					r.mu.Unlock()
-				}
+				_ = rs.change(c, r, func(meta *roomMeta) { meta.EmptySince = since })
 				cancel()
 			}
 			continue
@@ -329,18 +357,21 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 	return gone
 }
 
-// close stops the watch and the sweeper.
+// close stops the watch and the sweeper. The watch is stopped without
+// mu held: its callback takes mu.
 func (rs *rooms) close() {
 	rs.mu.Lock()
-	defer rs.mu.Unlock()
 	select {
 	case <-rs.done:
+		rs.mu.Unlock()
 		return
 	default:
 	}
 	close(rs.done)
-	if rs.stop != nil {
-		rs.stop()
+	stop := rs.stop
+	rs.mu.Unlock()
+	if stop != nil {
+		stop()
 	}
 }
 

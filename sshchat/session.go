@@ -41,6 +41,7 @@ type session struct {
 	loc           atomic.Pointer[time.Location] // the user's time zone: set by the reader (/tz), read by the writer
 	quiet         atomic.Bool                   // /bell off: set by the reader, read by the writer
 	stamps        atomic.Bool                   // /timestamps on: set by the reader, read by the writer
+	viewJoined    atomic.Uint64                 // the join the writer last rendered a greeting for (session.render)
 	self          *member                       // the reader's own copy, set once joined
 	joined        atomic.Pointer[member]        // the member for other goroutines, set just before joining
 	gate          *floodGate                    // the reader's message budget

@@ -237,7 +237,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			s.lastOnce.Do(func() { close(s.writerDone) })
 		}
 	}()
-	v := viewer{name: m.name, color: s.color, ownMessages: s.pty}
+	v := viewer{name: m.name, color: s.color, ownMessages: s.pty, joined: s.viewJoined.Load()}
 	var applied uint64
 	var batch []*event
 	var buf []byte
@@ -281,7 +281,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 		if cur == nil {
 			cur = m
 		}
-		v.name, v.joined = cur.name, cur.joinSeq.Load()
+		v.name = cur.name
 		if w := s.win.Load(); s.pty && w != applied {
 			applied = w
 			cols, _ := unpackWindow(w)
@@ -289,7 +289,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 		}
 		buf = buf[:0]
 		for _, ev := range batch {
-			buf = v.render(buf, ev)
+			buf = s.render(&v, buf, ev)
 		}
 		if len(buf) == 0 {
 			continue // nothing for this user (its own join, told to the room)
@@ -326,7 +326,7 @@ func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 	v.lang, v.loc, v.now = s.language(), s.zone(), s.srv.now()
 	buf = buf[:0]
 	for _, ev := range batch {
-		buf = v.render(buf, ev)
+		buf = s.render(v, buf, ev)
 	}
 	if row.farewell >= 0 {
 		var args []any
@@ -368,4 +368,16 @@ func clampWindow(w, h int) (int, int) {
 		h = 24
 	}
 	return min(max(w, minWidth), maxCells), min(h, maxCells)
+}
+
+// render renders ev for the session's viewer. A room's greeting (a
+// login's welcome, a move's arrival) carries the viewer's join into that
+// room: the joins and leaves after it are told, and those before it in
+// the queue, of the room left, still against the join before.
+func (s *session) render(v *viewer, dst []byte, ev *event) []byte {
+	if ev.kind == evWelcome || ev.kind == evArrived {
+		v.joined = ev.seq
+		s.viewJoined.Store(ev.seq) // for the next writer, if this one retires
+	}
+	return v.render(dst, ev)
 }

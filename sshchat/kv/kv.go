@@ -34,6 +34,10 @@ type Bucket interface {
 	Put(ctx context.Context, key string, value []byte, ttl time.Duration) (uint64, error)
 	// Delete removes the key; a key that does not exist is no error.
 	Delete(ctx context.Context, key string) error
+	// DeleteIf removes the key if it is still at revision rev, else
+	// fails with ErrConflict: what a reader decided about a value is not
+	// applied to a newer one.
+	DeleteIf(ctx context.Context, key string, rev uint64) error
 	// Watch calls fn with every key's current value, then with every
 	// change (deletions and expiries with Deleted set), from one goroutine
 	// at a time; it returns once the current values have been delivered.

@@ -83,6 +83,16 @@ func (b *memBucket) Delete(_ context.Context, key string) error {
 	return nil
 }
 
+func (b *memBucket) DeleteIf(_ context.Context, key string, rev uint64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k, ok := b.keys[key]; !ok || k.Rev != rev {
+		return ErrConflict
+	}
+	b.deleteLocked(key)
+	return nil
+}
+
 func (b *memBucket) Watch(fn func(Entry)) (func(), error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

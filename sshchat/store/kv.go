@@ -138,6 +138,23 @@ func (b *bucket) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+func (b *bucket) DeleteIf(ctx context.Context, key string, rev uint64) error {
+	ctx, cancel := b.s.bound(ctx)
+	defer cancel()
+	err := b.kv.Delete(ctx, encodeKey(key), jetstream.LastRevision(rev))
+	switch {
+	case errors.Is(err, jetstream.ErrKeyExists), errors.Is(err, jetstream.ErrKeyNotFound):
+		return kv.ErrConflict
+	case err != nil:
+		var api *jetstream.APIError
+		if errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+			return kv.ErrConflict
+		}
+		return unavailable("delete in "+b.name, err)
+	}
+	return nil
+}
+
 // Watch delivers every key's value, then every change, from a goroutine
 // of its own (owner: the watch; ends when stop is called or the store
 // closes).

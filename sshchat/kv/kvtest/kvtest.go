@@ -70,8 +70,22 @@ func Run(t *testing.T, open func(t *testing.T) kv.Opener) {
 		if err := b.Delete(ctx, "never"); err != nil {
 			t.Fatalf("Delete of a missing key: %v", err)
 		}
-		if _, err := b.Create(ctx, "k", []byte("again"), 0); err != nil {
+		rev, err = b.Create(ctx, "k", []byte("again"), 0)
+		if err != nil {
 			t.Fatalf("Create after Delete: %v", err)
+		}
+		newer, err := b.Update(ctx, "k", []byte("newer"), rev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.DeleteIf(ctx, "k", rev); !errors.Is(err, kv.ErrConflict) {
+			t.Fatalf("DeleteIf of a stale revision: %v", err)
+		}
+		if err := b.DeleteIf(ctx, "k", newer); err != nil {
+			t.Fatalf("DeleteIf of the current revision: %v", err)
+		}
+		if _, err := b.Get(ctx, "k"); !errors.Is(err, kv.ErrNotFound) {
+			t.Fatalf("Get after DeleteIf: %v", err)
 		}
 	})
 	t.Run("WatchSeesValuesThenChanges", func(t *testing.T) {
