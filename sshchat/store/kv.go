@@ -21,16 +21,25 @@ import (
 
 var _ kv.Opener = (*Store)(nil)
 
+// watchStartTimeout bounds a watch's first delivery of the current
+// values, as the server starts on a cluster that may be busy placing
+// replicas.
+const watchStartTimeout = 30 * time.Second
+
 // markerTTL is how long an expiry or deletion marker is kept: long
 // enough for a watcher that was reconnecting to see it.
 const markerTTL = 10 * time.Minute
 
 // Bucket opens (creating if missing) the bucket called name.
 func (s *Store) Bucket(ctx context.Context, name string) (kv.Bucket, error) {
-	// Buckets are opened as the server starts, when a cluster may take a
-	// few seconds to place a new one's replicas.
-	ctx, cancel := context.WithTimeout(ctx, max(s.opts.Timeout, startTimeout))
-	defer cancel()
+	// Buckets are opened as the server starts, when a cluster may take
+	// seconds to place a new one's replicas: the caller's bound holds,
+	// or the start's.
+	if _, bounded := ctx.Deadline(); !bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+	}
 	var b jetstream.KeyValue
 	err := whilePlacing(ctx, func() (err error) {
 		b, err = s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
@@ -178,7 +187,7 @@ func (b *bucket) Watch(fn func(kv.Entry)) (func(), error) {
 	// Watches start with the server, when a cluster may still be placing
 	// a new bucket's replicas: they get the start's bound, not an
 	// operation's.
-	timeout := time.After(max(b.s.opts.Timeout, startTimeout))
+	timeout := time.After(max(b.s.opts.Timeout, watchStartTimeout))
 initial:
 	for {
 		select {
