@@ -145,12 +145,18 @@ func (s *testServer) crash() {
 // placed.
 func (c *natsCluster) waitReady() {
 	c.t.Helper()
-	waitUntil(c.t, "the JetStream cluster to count three peers", func() bool {
+	// Longer than other waits: under the race detector a fresh cluster
+	// takes its time to elect and count its peers.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		for _, n := range c.nodes {
 			if n != nil && n.JetStreamIsLeader() && len(n.JetStreamClusterPeers()) == 3 {
-				return true
+				return
 			}
 		}
-		return false
-	})
+		if time.Now().After(deadline) {
+			c.t.Fatal("the JetStream cluster did not count three peers within 30 s")
+		}
+		time.Sleep(20 * time.Millisecond) // polling the cluster's state
+	}
 }
