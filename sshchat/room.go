@@ -15,7 +15,7 @@ import (
 )
 
 // Lock order, outermost first: room.mu, then registry.mu, then an
-// outbox's mu. A room's lock is never held while waiting for the log
+// outbox's mu. rooms.mu (rooms.go) is never taken with a room.mu held. A room's lock is never held while waiting for the log
 // (the store) or for a connection; the log's follow callback takes
 // room.mu, so a room never calls the log with it held.
 
