@@ -12,10 +12,10 @@ func TestWriteGap(t *testing.T) {
 		users int
 		want  time.Duration
 	}{
-		{8_000, 500, 0},                         // light load: every line at once
-		{writeBudget, 2000, 0},                  // at the budget: still at once
-		{100_000, 2000, 100 * time.Millisecond}, // a hot room of 2,000
-		{100_000, 10_000, 500 * time.Millisecond},
+		{8_000, 500, 0},        // light load: every line at once
+		{writeBudget, 2000, 0}, // at the budget: still at once
+		{100_000, 2000, 2000 * time.Second / writeBudget}, // a hot room of 2,000
+		{100_000, 10_000, 10_000 * time.Second / writeBudget},
 		{1e6, 100_000, maxWriteGap},
 		{1e6, 0, 0},
 	} {
