@@ -201,37 +201,32 @@ func (s *session) cmdQuit(string) bool { return true }
 // cmdBell is /bell on|off: whether a line naming you (@you) rings the
 // terminal's bell.
 func (s *session) cmdBell(arg string) bool {
-	l := s.language()
-	on, ok := parseOnOff(arg)
-	switch {
-	case !ok:
-		s.reply(l.t(msgUsage, commandByName("bell").usage(l)))
-	case on:
-		s.quiet.Store(false)
-		s.reply(l.t(msgBellOn))
-	default:
-		s.quiet.Store(true)
-		s.reply(l.t(msgBellOff))
-	}
+	s.onOff(arg, "bell", func(on bool) { s.quiet.Store(!on) }, msgBellOn, msgBellOff)
 	return false
 }
 
 // cmdTimestamps is /timestamps on|off: the time before each live line,
 // in the user's zone.
 func (s *session) cmdTimestamps(arg string) bool {
+	s.onOff(arg, "timestamps", s.stamps.Store, msgStampsOn, msgStampsOff)
+	return false
+}
+
+// onOff runs a command that turns something on or off: set applies the
+// choice, and the user is told which, or the command's usage.
+func (s *session) onOff(arg, cmd string, set func(on bool), onMsg, offMsg msgID) {
 	l := s.language()
 	on, ok := parseOnOff(arg)
 	switch {
 	case !ok:
-		s.reply(l.t(msgUsage, commandByName("timestamps").usage(l)))
+		s.reply(l.t(msgUsage, commandByName(cmd).usage(l)))
 	case on:
-		s.stamps.Store(true)
-		s.reply(l.t(msgStampsOn))
+		set(true)
+		s.reply(l.t(onMsg))
 	default:
-		s.stamps.Store(false)
-		s.reply(l.t(msgStampsOff))
+		set(false)
+		s.reply(l.t(offMsg))
 	}
-	return false
 }
 
 // parseOnOff reads "on" or "off", in either language.
