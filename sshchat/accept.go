@@ -64,6 +64,38 @@ type limitedConn struct {
 
 	mu     sync.Mutex
 	linger *time.Timer
+
+	ahead []byte // read ahead of the client's version line; the reader's alone
+}
+
+// Read serves what was read ahead, and reads ahead when asked for a few
+// bytes: the SSH library reads the client's version line a byte at a
+// time, a system call each (a dozen per connection), before it puts its
+// own buffer in front of the connection.
+func (c *limitedConn) Read(p []byte) (int, error) {
+	if len(c.ahead) > 0 {
+		n := copy(p, c.ahead)
+		c.ahead = c.ahead[n:]
+		if len(c.ahead) == 0 {
+			c.ahead = nil
+		}
+		return n, nil
+	}
+	if len(p) >= 16 {
+		return c.Conn.Read(p)
+	}
+	buf := make([]byte, 256) // a version line is at most 255 bytes
+	n, err := c.Conn.Read(buf)
+	if n > 0 {
+		err = nil // the next read meets it again
+	}
+	c.ahead = buf[:n]
+	k := copy(p, c.ahead)
+	c.ahead = c.ahead[k:]
+	if len(c.ahead) == 0 {
+		c.ahead = nil
+	}
+	return k, err
 }
 
 // closeAfter closes the connection after d unless it closes first; the

@@ -117,6 +117,8 @@ const (
 	msgRefusedThrottled
 	msgBadKey
 	msgJoinedMany
+	msgMoreJoined
+	msgMoreLeft
 	msgLeftQuitMany
 	msgLeftLostMany
 	msgLeftTimeoutMany
@@ -335,6 +337,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgRefusedThrottled:   "too many new connections from your address; wait a minute",
 		msgBadKey:             "! Your session's key does not match the key you authenticated with.",
 		msgJoinedMany:         "* %s joined (%d online)",
+		msgMoreJoined:         "* %d more joined (%d online)",
+		msgMoreLeft:           "* %d more left (%d online)",
 		msgLeftQuitMany:       "* %s left (%d online)",
 		msgLeftLostMany:       "* %s lost their connections (%d online)",
 		msgLeftTimeoutMany:    "* %s timed out: no answer from their clients (%d online)",
@@ -548,6 +552,8 @@ var catalogue = [numLangs][numMsgs]string{
 		msgRefusedThrottled:   "conexões novas demais a partir do seu endereço; espere um minuto",
 		msgBadKey:             "! A chave da sua sessão não é a chave com que você se autenticou.",
 		msgJoinedMany:         "* %s entraram (%d online)",
+		msgMoreJoined:         "* mais %d entraram (%d online)",
+		msgMoreLeft:           "* mais %d saíram (%d online)",
 		msgLeftQuitMany:       "* %s saíram (%d online)",
 		msgLeftLostMany:       "* %s perderam a conexão (%d online)",
 		msgLeftTimeoutMany:    "* %s caíram por tempo esgotado: os clientes não responderam (%d online)",

@@ -29,22 +29,30 @@ type change struct {
 	told [numLangs]string
 }
 
-// maxNames is the most names one line of an announcement lists, so that
-// a storm's lines stay a few screen lines long each.
-const maxNames = 50
+// maxNamed is the most names one announcement lists; the rest of its
+// changes are counted ("* 312 more joined"). Below it, which is every
+// window but a storm's, every name is told. Above it a name list is
+// noise nobody reads, and its cost is the storm's: each of 10,000
+// arrivals told by name to everyone after it is 350 MB to encrypt,
+// write and read, and took a 10,000-user connect storm from 21 s to 29
+// s. /who still lists everyone.
+const maxNamed = 50
 
-// maxChanges is the most changes one announcement carries, in lines of
-// maxNames. Each announcement is a write to every member: in a
-// 10,000-user storm, one per fifty arrivals made those writes most of
-// the server's work, and the connect storm took 54 s; at 200 it takes 38
-// s. Much larger announcements cost more than they save: a writer's
-// buffer for one is then allocated afresh for every member.
-const maxChanges = 200
+// maxChanges is the most changes one announcement carries: what a room
+// keeps waiting for a window's end is bounded even in a storm no window
+// can outlast.
+const maxChanges = 2000
+
+// announceWrites bounds the write calls a second a room's announcements
+// cost: each is a write to every member, so a room larger than this is
+// told at most once every members/announceWrites seconds (2 s at
+// 10,000), and its joins wait that long in a storm.
+const announceWrites = 2000
 
 // presence is a room's joins and leaves not yet told, and when it last
 // told any. It is guarded by its room's mu.
 type presence struct {
-	window  time.Duration // changes this soon after the last announcement wait
+	window  time.Duration // changes this soon after the last announcement wait (longer in a large room: windowFor)
 	now     func() time.Time
 	pending []change
 	told    time.Time   // when the room was last told of changes
@@ -56,12 +64,20 @@ type presence struct {
 // it arms the timer that calls later at the window's end.
 func (p *presence) add(c change, later func()) (tellNow bool) {
 	p.pending = append(p.pending, c)
-	wait := p.told.Add(p.window).Sub(p.now())
+	wait := p.told.Add(p.windowFor(c.online)).Sub(p.now())
 	if wait <= 0 || len(p.pending) >= maxChanges {
 		return true
 	}
 	p.arm(wait, later)
 	return false
+}
+
+// windowFor is the window of a room of online members.
+func (p *presence) windowFor(online int) time.Duration {
+	if p.window <= 0 {
+		return 0 // each change is told at once
+	}
+	return max(p.window, time.Duration(online)*time.Second/announceWrites)
 }
 
 func (p *presence) arm(wait time.Duration, later func()) {
@@ -79,12 +95,12 @@ func (p *presence) arm(wait time.Duration, later func()) {
 // due is the timer's firing: it reports whether the pending changes are
 // to be told now. A message may have told the room since the timer was
 // set, opening a new window: then what came after waits for its end.
-func (p *presence) due(later func()) bool {
+func (p *presence) due(online int, later func()) bool {
 	p.armed = false
 	if len(p.pending) == 0 {
 		return false
 	}
-	if wait := p.told.Add(p.window).Sub(p.now()); wait > 0 {
+	if wait := p.told.Add(p.windowFor(online)).Sub(p.now()); wait > 0 {
 		p.arm(wait, later)
 		return false
 	}
@@ -108,12 +124,18 @@ func (p *presence) stop() {
 }
 
 // newPresence is the event telling cs, which it keeps. Its size counts
-// each name and a line per run, as they will be rendered.
+// what will be rendered: the names listed, a line per run, the lines told
+// alone and the count of the rest.
 func newPresence(cs []change) *event {
-	n := 0
+	n, named := 100, 0
 	for i, c := range cs {
-		n += len(c.name) + 2 + len(c.told[langEN]) + len(c.told[langPT])
-		if i == 0 || i%maxNames == 0 || c.left != cs[i-1].left || c.reason != cs[i-1].reason {
+		n += len(c.told[langEN]) + len(c.told[langPT])
+		if c.told[langEN] != "" || named >= maxNamed {
+			continue
+		}
+		named++
+		n += len(c.name) + 2
+		if i == 0 || c.left != cs[i-1].left || c.reason != cs[i-1].reason {
 			n += 100
 		}
 	}
@@ -141,39 +163,81 @@ func (ev *event) presenceLine(l lang, joined uint64) string {
 }
 
 // formatChanges writes one line per run of joins, or of leaves for one
-// reason: "* ana, bia and caio joined (12 online)".
+// reason: "* ana, bia and caio joined (12 online)". After maxNamed names
+// the rest are counted, joins on one line and leaves on another; a change
+// told alone (who kicked whom) is always told, in its place.
 func formatChanges(l lang, cs []change) string {
 	var b strings.Builder
+	line := func(s string) {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(s)
+	}
+	named := 0
 	for len(cs) > 0 {
 		if cs[0].told[l] != "" {
-			if b.Len() > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(cs[0].told[l])
+			line(cs[0].told[l])
 			cs = cs[1:]
 			continue
 		}
+		if named >= maxNamed {
+			n := 0
+			for n < len(cs) && cs[n].told[l] == "" {
+				n++
+			}
+			countChanges(l, cs[:n], line)
+			cs = cs[n:]
+			continue
+		}
 		n := 1
-		for n < len(cs) && n < maxNames && cs[n].left == cs[0].left && cs[n].reason == cs[0].reason && cs[n].told[l] == "" {
+		for n < len(cs) && named+n < maxNamed && cs[n].left == cs[0].left && cs[n].reason == cs[0].reason && cs[n].told[l] == "" {
 			n++
 		}
 		run := cs[:n]
 		cs = cs[n:]
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-		}
+		named += n
 		one, many := msgJoined, msgJoinedMany
 		if run[0].left {
 			row := run[0].reason.row()
 			one, many = row.told, row.toldMany
 		}
 		if n == 1 {
-			b.WriteString(l.t(one, run[0].name, run[0].online))
+			line(l.t(one, run[0].name, run[0].online))
 			continue
 		}
-		b.WriteString(l.t(many, listNames(l, run), run[n-1].online))
+		line(l.t(many, listNames(l, run), run[n-1].online))
 	}
 	return b.String()
+}
+
+// countChanges tells cs, changes past the names an announcement lists,
+// as a line for the joins and one for the leaves, each with the count
+// online after its last; a lone one is told by name.
+func countChanges(l lang, cs []change, line func(string)) {
+	joins, leaves := 0, 0
+	var lastJoin, lastLeave change
+	for _, c := range cs {
+		if c.left {
+			leaves++
+			lastLeave = c
+		} else {
+			joins++
+			lastJoin = c
+		}
+	}
+	switch {
+	case joins == 1:
+		line(l.t(msgJoined, lastJoin.name, lastJoin.online))
+	case joins > 1:
+		line(l.t(msgMoreJoined, joins, lastJoin.online))
+	}
+	switch {
+	case leaves == 1:
+		line(l.t(lastLeave.reason.row().told, lastLeave.name, lastLeave.online))
+	case leaves > 1:
+		line(l.t(msgMoreLeft, leaves, lastLeave.online))
+	}
 }
 
 // listNames is "a, b and c" in l.

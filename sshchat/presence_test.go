@@ -158,8 +158,8 @@ func wantLines(t *testing.T, c *client, want ...string) {
 }
 
 // A storm is told in announcements of at most maxChanges changes, each
-// line listing at most maxNames names; every name is told, once, in
-// order.
+// listing at most maxNamed names and counting the rest; every change is
+// carried, once, in order.
 func TestAnnouncementsAreBounded(t *testing.T) {
 	h := newTestRoom(time.Hour, time.Now)
 	watcher := bareMember("watcher", 1<<30)
@@ -185,10 +185,12 @@ func TestAnnouncementsAreBounded(t *testing.T) {
 		if len(ev.changes) > maxChanges {
 			t.Errorf("an announcement with %d changes", len(ev.changes))
 		}
-		for _, line := range strings.Split(formatChanges(langEN, ev.changes), "\n") {
-			if names := strings.Count(line, ", ") + 2; names > maxNames+1 {
-				t.Errorf("a line with %d names: %.80s…", names, line)
-			}
+		text := formatChanges(langEN, ev.changes)
+		if names := strings.Count(text, ", ") + 2; names > maxNamed+1 || strings.Count(text, "\n") > 1 {
+			t.Errorf("an announcement with %d names: %.80s…", names, text)
+		}
+		if more := fmt.Sprintf("* %d more joined (", len(ev.changes)-maxNamed); len(ev.changes) > maxNamed+1 && !strings.Contains(text, more) {
+			t.Errorf("an announcement of %d joins does not count the rest: …%s", len(ev.changes), text[max(0, len(text)-80):])
 		}
 		for _, c := range ev.changes {
 			if c.name != watcher.name {
@@ -230,6 +232,57 @@ func TestFormatChanges(t *testing.T) {
 	}
 	if got := ev.presenceLine(langEN, 7); got != "" {
 		t.Errorf("gil, the last, is told %q", got)
+	}
+}
+
+// Past the names an announcement lists, joins and leaves are counted, a
+// lone one still named; lines told alone keep their place.
+func TestFormatChangesCountsAStorm(t *testing.T) {
+	var cs []change
+	for i := range maxNamed + 5 {
+		cs = append(cs, change{seq: uint64(i + 1), name: fmt.Sprintf("u%02d", i), online: i + 1})
+	}
+	kicked := change{seq: 100, name: "kim", left: true, reason: leaveKicked, online: 54}
+	kicked.told = [numLangs]string{"* kim was kicked", "* kim foi expulso"}
+	cs = append(cs,
+		change{seq: 101, name: "u00", left: true, reason: leaveQuit, online: 54},
+		change{seq: 102, name: "u01", left: true, reason: leaveLost, online: 53},
+		kicked,
+		change{seq: 103, name: "u02", left: true, reason: leaveLost, online: 52},
+	)
+	want := map[lang][]string{
+		langEN: {"* u00, u01", "u49 joined (50 online)", "* 5 more joined (55 online)", "* 2 more left (53 online)",
+			"* kim was kicked", "* u02 lost the connection (52 online)"},
+		langPT: {"* u00, u01", "u49 entraram (50 online)", "* mais 5 entraram (55 online)", "* mais 2 saíram (53 online)",
+			"* kim foi expulso", "* u02 perdeu a conexão (52 online)"},
+	}
+	for l, w := range want {
+		got := formatChanges(l, cs)
+		at := 0
+		for _, part := range w {
+			i := strings.Index(got[at:], part)
+			if i < 0 {
+				t.Fatalf("%v: %q not found in order in:\n%s", l, part, got)
+			}
+			at += i + len(part)
+		}
+		if lines := strings.Count(got, "\n") + 1; lines != 5 {
+			t.Errorf("%v: %d lines:\n%s", l, lines, got)
+		}
+	}
+}
+
+// A large room is told of changes less often, so that a storm's
+// announcements cost at most announceWrites writes a second.
+func TestWindowGrowsWithTheRoom(t *testing.T) {
+	p := presence{window: time.Second}
+	for online, want := range map[int]time.Duration{1: time.Second, announceWrites: time.Second, 2 * announceWrites: 2 * time.Second} {
+		if got := p.windowFor(online); got != want {
+			t.Errorf("window for %d online: %v, want %v", online, got, want)
+		}
+	}
+	if got := (&presence{}).windowFor(1 << 20); got != 0 {
+		t.Errorf("a window of 0 (each change at once) became %v in a large room", got)
 	}
 }
 

@@ -502,7 +502,7 @@ func (r *room) flushLater() {
 	if r.closed {
 		return
 	}
-	if r.presence.due(r.flushLater) {
+	if r.presence.due(r.onlineLocked(), r.flushLater) {
 		r.presence.tellLocked(r)
 		r.dropSlowLocked()
 	}
