@@ -311,9 +311,15 @@ func (a *accounts) seen(ctx context.Context, key string, seq uint64) {
 		acct.SeenSeq = max(acct.SeenSeq, seq)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errNoAccount) {
-		a.log.Warn("account not updated", "err", err)
+	if err != nil {
+		if !errors.Is(err, errNoAccount) {
+			a.log.Warn("account not updated", "err", err)
+		}
+		return
 	}
+	// The same user connecting again at once must not be shown, as
+	// "while you were away", what this connection saw.
+	a.waitFor(key, func(acct *account) bool { return acct == nil || acct.SeenSeq >= seq })
 }
 
 // waitFor waits, briefly, for the watched copy to show a change this

@@ -201,6 +201,13 @@ func TestWhileYouWereAway(t *testing.T) {
 	alice.expect("alice: before I go")
 	alice.send("/quit")
 	_ = alice.expectEnd()
+	// The client is told goodbye before the server records what it saw.
+	leftTimes := func(n int) {
+		waitUntil(t, "alice's leave in the log", func() bool {
+			return strings.Count(srv.logs.String(), "msg=leave remote=") >= n
+		})
+	}
+	leftTimes(1)
 
 	bob := connect(t, srv.addr, "bob", clientOpts{pty: true})
 	bob.expect("Welcome")
@@ -221,6 +228,7 @@ func TestWhileYouWereAway(t *testing.T) {
 	// Nothing new: said so.
 	back.send("/quit")
 	_ = back.expectEnd()
+	leftTimes(2)
 	again := connect(t, srv.addr, "alice", withKey(keyA, clientOpts{env: pt}))
 	again.expect("Ninguém disse nada enquanto você esteve fora.")
 }

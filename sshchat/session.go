@@ -57,6 +57,7 @@ type ending struct {
 	done       chan struct{} // closed once the reason is settled
 	over       atomic.Bool   // set with done: cheaper for the writer to poll than a channel
 	claimed    atomic.Bool   // the first close or drop wins and sets reason
+	seenUpTo   atomic.Uint64 // the last log sequence shown anywhere when the session ended: "while you were away" starts after it
 	reason     leaveReason   // written by the winner before done closes; read after
 	writerDone chan struct{} // closed once the last write is done
 	lastOnce   sync.Once     // closes writerDone
@@ -128,7 +129,7 @@ func (s *session) chat() {
 	if s.reason != leaveReplaced && s.srv.accounts.lookup(s.self.key) != nil {
 		// For "while you were away" next time.
 		ctx, cancel := s.storeCtx()
-		s.srv.accounts.seen(ctx, s.self.key, s.srv.rooms.last.Load())
+		s.srv.accounts.seen(ctx, s.self.key, s.seenUpTo.Load())
 		cancel()
 	}
 	s.srv.metrics.leaves.WithLabelValues(s.reason.String()).Inc()
@@ -175,6 +176,7 @@ func (s *session) claim(reason leaveReason) bool {
 		return false
 	}
 	s.reason = reason
+	s.seenUpTo.Store(s.srv.rooms.last.Load())
 	return true
 }
 
