@@ -71,8 +71,11 @@ func newConsole(ch io.ReadWriter, clock *inputClock, win *atomic.Uint64, pty boo
 // between keystrokes, and the reader, on Enter, can erase its own echoed
 // line before the room's copy of it (in the room's order) is drawn.
 //
-// Terminal.Write issues three writes (clear, text, redraw); while the writer
-// holds the screen they are gathered into one SSH packet.
+// What the terminal writes is gathered in out, and goes to the channel as
+// one write when whoever holds the screen lets it go: Terminal.Write
+// issues three writes (clear, text, redraw), and the reader's echo of a
+// line, its erasure and the next prompt are three more. A connection's
+// first write carries the bracketed-paste switch and the first prompt.
 type ptyConsole struct {
 	ch     io.ReadWriter
 	in     inputDecoder // reads ch for the terminal
@@ -80,10 +83,9 @@ type ptyConsole struct {
 	clock  *inputClock
 	screen sync.Mutex
 
-	gather  bool // under screen: collect writes into out
-	stopped bool // reader goroutine only: it has released the screen for good
-	out     []byte
-	lastErr error // under screen: the transport's read error
+	stopped bool   // reader goroutine only: it has released the screen for good
+	out     []byte // under screen: what the terminal wrote, not yet sent
+	lastErr error  // under screen: the transport's read error
 
 	width       int    // under screen
 	prompt      string // under screen: as given to the terminal
@@ -124,6 +126,7 @@ type ptyIO struct{ c *ptyConsole }
 
 func (p ptyIO) Read(b []byte) (int, error) {
 	c := p.c
+	c.flush()
 	c.waiting = true
 	c.screen.Unlock()
 	n, err := c.in.Read(b)
@@ -144,12 +147,21 @@ func (p ptyIO) Read(b []byte) (int, error) {
 }
 
 func (p ptyIO) Write(b []byte) (int, error) {
-	c := p.c
-	if c.gather {
-		c.out = append(c.out, b...)
-		return len(b), nil
+	p.c.out = append(p.c.out, b...)
+	return len(b), nil
+}
+
+// flush sends what the terminal wrote. The caller holds the screen.
+func (c *ptyConsole) flush() error {
+	if len(c.out) == 0 {
+		return nil
 	}
-	return c.ch.Write(b)
+	err := writeChunked(c.ch, c.out)
+	c.out = c.out[:0]
+	if cap(c.out) > 2<<10 {
+		c.out = nil // a burst's buffer is not kept for the session's life
+	}
+	return err
 }
 
 // settles reports whether the terminal, once it has taken in, is left
@@ -211,7 +223,10 @@ func (c *ptyConsole) setPrompt(prompt string) {
 	c.t.SetPrompt(prompt)
 }
 
-func (c *ptyConsole) writeOwn(p []byte) { _, _ = c.t.Write(p) }
+func (c *ptyConsole) writeOwn(p []byte) {
+	_, _ = c.t.Write(p)
+	_ = c.flush()
+}
 
 // syncSize gives the terminal the size the client last reported, if it
 // changed. The caller holds the screen.
@@ -241,18 +256,13 @@ func (c *ptyConsole) write(p []byte) error {
 		c.out = appendCRLF(c.out, p)
 		c.out = append(c.out, c.prompt...)
 	} else {
-		c.gather = true
 		_, err = c.t.Write(p)
-		c.gather = false
 	}
-	if err == nil && len(c.out) > 0 {
-		err = writeChunked(c.ch, c.out)
+	if err != nil {
+		c.out = c.out[:0]
+		return err
 	}
-	c.out = c.out[:0]
-	if cap(c.out) > 2<<10 {
-		c.out = nil // a burst's buffer is not kept for the session's life
-	}
-	return err
+	return c.flush()
 }
 
 func (c *ptyConsole) writeLast(p []byte) error {
@@ -303,6 +313,7 @@ func (c *ptyConsole) readErr() error { return c.lastErr }
 func (c *ptyConsole) stopReading() {
 	if !c.stopped {
 		c.stopped = true
+		_ = c.flush()
 		c.screen.Unlock()
 	}
 }
