@@ -24,7 +24,9 @@ func main() {
 	if *debug {
 		level = slog.LevelDebug
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	lw := newLogWriter(os.Stderr)
+	defer lw.Flush()
+	cfg.Logger = slog.New(flushingHandler{slog.NewTextHandler(lw, &slog.HandlerOptions{Level: level}), lw})
 	slog.SetDefault(cfg.Logger)
 
 	if *pprofAddr != "" {
