@@ -329,6 +329,8 @@ func TestClusterTakeoverAndMute(t *testing.T) {
 
 	chatty := connect(t, a.addr, "chatty", clientOpts{})
 	chatty.expect("Welcome, chatty!")
+	// Server b knows chatty once the join has crossed to it.
+	owner.expect("* chatty joined")
 	owner.send("/mute chatty 1h")
 	chatty.expect("* chatty was muted by boss")
 	// The line comes straight from server b; the mute reaches server a

@@ -87,7 +87,7 @@ func (s *session) earlier(l lang, acct *account) *event {
 	if cfg.HistoryLen <= 0 {
 		return nil
 	}
-	entries, err := s.srv.chatLog.Last(ctx, room, cfg.HistoryLen, 0)
+	entries, err := s.room().history(ctx, cfg.HistoryLen, s.srv.now())
 	switch {
 	case err != nil:
 		s.log.Warn("history not read", "err", err)

@@ -63,6 +63,7 @@ type room struct {
 	presence   presence // joins and leaves not yet told (presence.go)
 
 	logSeq uint64 // the last message of the log the room has shown
+	recent recent // its last messages, for joiners (recent.go)
 
 	// slow collects members whose outbox overflowed during a fan-out;
 	// they are removed once the fan-out is done. Reused to avoid garbage.
@@ -295,6 +296,7 @@ func (r *room) deliver(e chatlog.Entry) int {
 		return 0
 	}
 	r.logSeq = e.Seq
+	r.recent.add(e)
 	r.presence.tellLocked(r)
 	r.publishLocked(ev)
 	n := len(r.members)

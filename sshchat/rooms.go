@@ -51,6 +51,7 @@ type rooms struct {
 	window time.Duration
 	now    func() time.Time
 	max    int           // rooms at most, the lobby included
+	recent recent        // what each room keeps of its last messages: its max and maxAge
 	expiry time.Duration // an empty room goes after this
 	logger *slog.Logger
 
@@ -70,7 +71,8 @@ type rooms struct {
 
 func newRooms(ctx context.Context, kvs kv.Opener, cfg *Config, log chatlog.Log, names *registry, logger *slog.Logger) (*rooms, error) {
 	rs := &rooms{log: log, names: names, window: cfg.AnnounceWindow, now: cfg.Now, max: cfg.MaxRooms,
-		expiry: cfg.RoomExpiry, logger: logger, removing: map[string]bool{}, done: make(chan struct{})}
+		expiry: cfg.RoomExpiry, logger: logger, removing: map[string]bool{}, done: make(chan struct{}),
+		recent: recent{max: cfg.HistoryLen, maxAge: cfg.HistoryAge}}
 	rs.byKey.Store(&map[string]*room{})
 	rs.byName.Store(&map[string]*room{})
 	rs.lobby = rs.add(roomMeta{Name: cfg.Lobby})
@@ -138,6 +140,7 @@ func (rs *rooms) watched(e kv.Entry) {
 func (rs *rooms) add(meta roomMeta) *room {
 	r := newRoom(meta.Name, rs.log, rs.names, &rs.seq, rs.window, rs.now)
 	r.meta = meta
+	r.recent = recent{max: rs.recent.max, maxAge: rs.recent.maxAge}
 	rs.putLocked(r)
 	return r
 }
