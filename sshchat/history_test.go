@@ -2,9 +2,11 @@ package sshchat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,34 +141,48 @@ func TestTimeZones(t *testing.T) {
 	carol.expect("* Fuso horário: Europe/Lisbon")
 }
 
-// gatedLog holds Last until released, so a test can send while a
-// joiner's history is being read.
+// gatedLog is a log whose Last can fail, or wait until released, so a
+// test can send while a joiner's history is being read; it counts the
+// reads.
 type gatedLog struct {
 	chatlog.Log
+	fail    atomic.Int32 // this many calls fail
+	hold    atomic.Bool  // calls wait for release
+	reads   atomic.Int32
 	reading chan struct{}
 	release chan struct{}
 }
 
 func (g *gatedLog) Last(ctx context.Context, room string, n int, upTo uint64) ([]chatlog.Entry, error) {
-	g.reading <- struct{}{}
-	<-g.release
+	g.reads.Add(1)
+	if g.fail.Add(-1) >= 0 {
+		return nil, errors.New("store not answering")
+	}
+	if g.hold.Load() {
+		g.reading <- struct{}{}
+		<-g.release
+	}
 	return g.Log.Last(ctx, room, n, upTo)
 }
 
 // A message said while a joiner's history is read reaches the joiner
-// once, after the history, in order.
+// once, after the history, in order. The read that fills the room's
+// memory is that one (the first joiner's failed); later joiners are
+// shown the same lines from memory, without reading the log.
 func TestMessageDuringHistoryReadIsShownOnce(t *testing.T) {
 	gate := &gatedLog{Log: chatlog.NewMemory(100, nil), reading: make(chan struct{}), release: make(chan struct{})}
+	gate.fail.Store(1)
 	srv := startServer(t, func(c *Config) { c.Log = gate; c.HistoryLen = 10 })
 	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
-	<-gate.reading
-	gate.release <- struct{}{}
+	alice.expect("! History unavailable")
 	alice.expect("Welcome, alice!")
 	alice.send("before")
 	alice.expect("alice: before")
 
+	gate.hold.Store(true)
 	bob := connect(t, srv.addr, "bob", clientOpts{})
 	<-gate.reading // bob has joined and his history is being read
+	gate.hold.Store(false)
 	alice.expect("* bob joined")
 	alice.send("during")
 	alice.expect("alice: during")
@@ -174,14 +190,27 @@ func TestMessageDuringHistoryReadIsShownOnce(t *testing.T) {
 	bob.expect("Welcome, bob!")
 	alice.send("after")
 	bob.expect("alice: after")
-	var seen []string
-	for _, l := range bob.out.lines() {
-		if strings.Contains(l, "alice: ") {
-			seen = append(seen, l[strings.Index(l, "alice: "):])
+	said := func(c *client) string {
+		var seen []string
+		for _, l := range c.out.lines() {
+			if strings.Contains(l, "alice: ") {
+				seen = append(seen, l[strings.Index(l, "alice: "):])
+			}
 		}
+		return strings.Join(seen, "|")
 	}
-	if strings.Join(seen, "|") != "alice: before|alice: during|alice: after" {
-		t.Errorf("bob saw %q, want before, during and after once each, in order:\n%s", seen, bob.out.String())
+	if got := said(bob); got != "alice: before|alice: during|alice: after" {
+		t.Errorf("bob saw %q, want before, during and after once each, in order:\n%s", got, bob.out.String())
+	}
+
+	reads := gate.reads.Load()
+	carol := connect(t, srv.addr, "carol", clientOpts{})
+	carol.expect("Welcome, carol!")
+	if got := said(carol); got != "alice: before|alice: during|alice: after" {
+		t.Errorf("carol was shown %q, want before, during and after:\n%s", got, carol.out.String())
+	}
+	if n := gate.reads.Load() - reads; n != 0 {
+		t.Errorf("carol's history took %d reads of the log, want it from memory", n)
 	}
 }
 
