@@ -184,12 +184,18 @@ func TestMessageDuringHistoryReadIsShownOnce(t *testing.T) {
 	<-gate.reading // bob has joined and his history is being read
 	gate.hold.Store(false)
 	alice.expect("* bob joined")
+	// Dan joins while bob's read runs: he is given its answer, not a
+	// read of his own.
+	dan := connect(t, srv.addr, "dan", clientOpts{})
+	alice.expect("* dan joined")
 	alice.send("during")
 	alice.expect("alice: during")
 	gate.release <- struct{}{}
 	bob.expect("Welcome, bob!")
+	dan.expect("Welcome, dan!")
 	alice.send("after")
 	bob.expect("alice: after")
+	dan.expect("alice: after")
 	said := func(c *client) string {
 		var seen []string
 		for _, l := range c.out.lines() {
@@ -201,6 +207,13 @@ func TestMessageDuringHistoryReadIsShownOnce(t *testing.T) {
 	}
 	if got := said(bob); got != "alice: before|alice: during|alice: after" {
 		t.Errorf("bob saw %q, want before, during and after once each, in order:\n%s", got, bob.out.String())
+	}
+
+	if got := said(dan); got != "alice: before|alice: during|alice: after" {
+		t.Errorf("dan saw %q, want before, during and after once each, in order:\n%s", got, dan.out.String())
+	}
+	if n := gate.reads.Load(); n != 2 {
+		t.Errorf("the log was read %d times, want 2 (alice's failed read, bob's)", n)
 	}
 
 	reads := gate.reads.Load()

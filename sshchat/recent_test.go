@@ -24,7 +24,7 @@ func TestRecentKeepsTheRoomsLastMessages(t *testing.T) {
 	at := func(seq uint64, age time.Duration) chatlog.Entry {
 		return chatlog.Entry{Seq: seq, At: now.Add(-age)}
 	}
-	r := recent{max: 3, maxAge: time.Hour}
+	r := newRecent(3, 100, time.Hour)
 	if _, ok := r.last(3, now); ok {
 		t.Fatal("an unseeded memory answered")
 	}
@@ -48,7 +48,7 @@ func TestRecentKeepsTheRoomsLastMessages(t *testing.T) {
 		t.Error("asked for more than it keeps, it answered")
 	}
 	// What the store no longer keeps is not shown.
-	old := recent{max: 3, maxAge: time.Hour}
+	old := newRecent(3, 100, time.Hour)
 	old.seed([]chatlog.Entry{at(1, 2*time.Hour), at(2, 30*time.Minute), at(3, 0)})
 	if got, _ := old.last(3, now); !slices.Equal(seqs(got), []uint64{2, 3}) {
 		t.Fatalf("with one too old: %v, want [2 3]", seqs(got))
@@ -59,8 +59,20 @@ func TestRecentKeepsTheRoomsLastMessages(t *testing.T) {
 	if !slices.Equal(seqs(got), []uint64{2, 3}) {
 		t.Errorf("a later add changed an answer: %v", seqs(got))
 	}
+	// A log keeping fewer than the history shown: the memory keeps as few.
+	short := newRecent(5, 2, 0)
+	short.seed([]chatlog.Entry{at(2, 0), at(3, 0)})
+	short.add(at(4, 0))
+	if got, ok := short.last(5, now); !ok || !slices.Equal(seqs(got), []uint64{3, 4}) {
+		t.Errorf("with the log keeping 2: %v %v, want [3 4]", seqs(got), ok)
+	}
+	// After a purge the log is read again.
+	old.forget()
+	if _, ok := old.last(3, now); ok {
+		t.Error("a forgotten memory answered")
+	}
 	// Nothing is kept when no history is shown.
-	none := recent{}
+	none := newRecent(0, 100, 0)
 	none.add(at(1, 0))
 	none.seed(nil)
 	if len(none.entries) != 0 {

@@ -51,7 +51,7 @@ type rooms struct {
 	window time.Duration
 	now    func() time.Time
 	max    int           // rooms at most, the lobby included
-	recent recent        // what each room keeps of its last messages: its max and maxAge
+	recent recent        // what each room keeps of its last messages: its limits
 	expiry time.Duration // an empty room goes after this
 	logger *slog.Logger
 
@@ -72,7 +72,7 @@ type rooms struct {
 func newRooms(ctx context.Context, kvs kv.Opener, cfg *Config, log chatlog.Log, names *registry, logger *slog.Logger) (*rooms, error) {
 	rs := &rooms{log: log, names: names, window: cfg.AnnounceWindow, now: cfg.Now, max: cfg.MaxRooms,
 		expiry: cfg.RoomExpiry, logger: logger, removing: map[string]bool{}, done: make(chan struct{}),
-		recent: recent{max: cfg.HistoryLen, maxAge: cfg.HistoryAge}}
+		recent: newRecent(cfg.HistoryLen, cfg.HistoryMax, cfg.HistoryAge)}
 	rs.byKey.Store(&map[string]*room{})
 	rs.byName.Store(&map[string]*room{})
 	rs.lobby = rs.add(roomMeta{Name: cfg.Lobby})
@@ -104,6 +104,7 @@ func (rs *rooms) watched(e kv.Entry) {
 		if empty {
 			r.gone = true // no one enters it from now on
 		}
+		r.recent.forget() // its history went with the record
 		r.mu.Unlock()
 		if empty {
 			rs.mu.Lock()
@@ -140,7 +141,7 @@ func (rs *rooms) watched(e kv.Entry) {
 func (rs *rooms) add(meta roomMeta) *room {
 	r := newRoom(meta.Name, rs.log, rs.names, &rs.seq, rs.window, rs.now)
 	r.meta = meta
-	r.recent = recent{max: rs.recent.max, maxAge: rs.recent.maxAge}
+	r.recent = newRecent(rs.recent.max, rs.recent.keep, rs.recent.maxAge)
 	rs.putLocked(r)
 	return r
 }
@@ -335,6 +336,9 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 		c, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := rs.log.Purge(c, r.name)
 		if err == nil {
+			r.mu.Lock()
+			r.recent.forget()
+			r.mu.Unlock()
 			err = rs.bucket.Delete(c, r.key)
 		}
 		cancel()

@@ -292,6 +292,9 @@ func TestRoomExpiry(t *testing.T) {
 	alice.expect("* #tmp has no topic")
 	alice.send("/history")
 	alice.expect("* Nothing has been said here yet.")
+	if n := strings.Count(plain(alice.out.String()), "alice: soon gone"); n != 1 {
+		t.Errorf("the expired room's line was shown %d times, want once (when said)", n)
+	}
 
 	// A restart keeps the rooms and when they became empty.
 	alice.send("/join #kept")
