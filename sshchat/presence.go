@@ -43,10 +43,12 @@ const maxNamed = 50
 // can outlast.
 const maxChanges = 2000
 
-// announceWrites bounds the write calls a second a room's announcements
-// cost: each is a write to every member, so a room larger than this is
-// told at most once every members/announceWrites seconds (2 s at
-// 10,000), and its joins wait that long in a storm.
+// announceWrites bounds the write calls a second a storm's
+// announcements cost: each is a write to every member, so in a room
+// larger than this the window is members/announceWrites seconds (5 s at
+// 10,000). A window's changes are told at its end, or sooner when
+// maxChanges wait or something else is said to the room, which tells
+// what waits first.
 const announceWrites = 2000
 
 // presence is a room's joins and leaves not yet told, and when it last
@@ -213,30 +215,42 @@ func formatChanges(l lang, cs []change) string {
 
 // countChanges tells cs, changes past the names an announcement lists,
 // as a line for the joins and one for the leaves, each with the count
-// online after its last; a lone one is told by name.
+// online after its last; a lone one is told by name. The group whose last
+// change came last is told last, so the last line has the room's count.
 func countChanges(l lang, cs []change, line func(string)) {
 	joins, leaves := 0, 0
-	var lastJoin, lastLeave change
-	for _, c := range cs {
+	lastJoin, lastLeave := -1, -1
+	for i, c := range cs {
 		if c.left {
 			leaves++
-			lastLeave = c
+			lastLeave = i
 		} else {
 			joins++
-			lastJoin = c
+			lastJoin = i
 		}
 	}
-	switch {
-	case joins == 1:
-		line(l.t(msgJoined, lastJoin.name, lastJoin.online))
-	case joins > 1:
-		line(l.t(msgMoreJoined, joins, lastJoin.online))
+	tellJoins := func() {
+		switch c := cs[max(lastJoin, 0)]; {
+		case joins == 1:
+			line(l.t(msgJoined, c.name, c.online))
+		case joins > 1:
+			line(l.t(msgMoreJoined, joins, c.online))
+		}
 	}
-	switch {
-	case leaves == 1:
-		line(l.t(lastLeave.reason.row().told, lastLeave.name, lastLeave.online))
-	case leaves > 1:
-		line(l.t(msgMoreLeft, leaves, lastLeave.online))
+	tellLeaves := func() {
+		switch c := cs[max(lastLeave, 0)]; {
+		case leaves == 1:
+			line(l.t(c.reason.row().told, c.name, c.online))
+		case leaves > 1:
+			line(l.t(msgMoreLeft, leaves, c.online))
+		}
+	}
+	if lastLeave < lastJoin {
+		tellLeaves()
+		tellJoins()
+	} else {
+		tellJoins()
+		tellLeaves()
 	}
 }
 

@@ -270,6 +270,20 @@ func TestFormatChangesCountsAStorm(t *testing.T) {
 			t.Errorf("%v: %d lines:\n%s", l, lines, got)
 		}
 	}
+
+	// Past the names, leaves then joins: the joins' line comes last, with
+	// the room's count after them.
+	cs = cs[:maxNamed]
+	cs = append(cs,
+		change{seq: 201, name: "u00", left: true, reason: leaveQuit, online: 49},
+		change{seq: 202, name: "u01", left: true, reason: leaveQuit, online: 48},
+		change{seq: 203, name: "v1", online: 49},
+		change{seq: 204, name: "v2", online: 50},
+	)
+	got := formatChanges(langEN, cs)
+	if !strings.HasSuffix(got, "\n* 2 more left (48 online)\n* 2 more joined (50 online)") {
+		t.Errorf("leaves then joins, counted:\n%s", got)
+	}
 }
 
 // A large room is told of changes less often, so that a storm's
