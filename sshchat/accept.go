@@ -30,7 +30,9 @@ import (
 func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
 	addr := remoteAddr(conn)
 	if b, banned := srv.mod.banned(banAddrOf(addr)); banned {
-		srv.log.Warn("connection refused: address banned", "remote", conn.RemoteAddr().String(), "by", b.By, "until", b.Until)
+		// Info, not Warn: a flood is refused thousands of times a second,
+		// and its lines go out in the log's batches.
+		srv.log.Info("connection refused: address banned", "remote", conn.RemoteAddr().String(), "by", b.By, "until", b.Until)
 		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = io.WriteString(conn, bannedLine(b))
 		_ = conn.Close()
@@ -38,7 +40,7 @@ func (srv *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
 	}
 	release, err := srv.limits.Add(addr)
 	if err != nil {
-		srv.log.Warn("connection refused", "remote", conn.RemoteAddr().String(), "reason", err)
+		srv.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "reason", err)
 		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = io.WriteString(conn, refusalLine(err))
 		return nil
