@@ -153,15 +153,7 @@ func (p ptyIO) Write(b []byte) (int, error) {
 
 // flush sends what the terminal wrote. The caller holds the screen.
 func (c *ptyConsole) flush() error {
-	if len(c.out) == 0 {
-		return nil
-	}
-	err := writeChunked(c.ch, c.out)
-	c.out = c.out[:0]
-	if cap(c.out) > 2<<10 {
-		c.out = nil // a burst's buffer is not kept for the session's life
-	}
-	return err
+	return sendQueued(c.ch, &c.out)
 }
 
 // settles reports whether the terminal, once it has taken in, is left
@@ -291,6 +283,20 @@ func writeChunked(w io.Writer, p []byte) error {
 		p = p[n:]
 	}
 	return nil
+}
+
+// sendQueued writes what *out holds to w and empties it; a burst's
+// buffer is not kept for the session's life.
+func sendQueued(w io.Writer, out *[]byte) error {
+	if len(*out) == 0 {
+		return nil
+	}
+	err := writeChunked(w, *out)
+	*out = (*out)[:0]
+	if cap(*out) > maxChunk {
+		*out = nil
+	}
+	return err
 }
 
 // appendCRLF appends p with each "\n" as "\r\n", as a terminal in raw

@@ -271,15 +271,7 @@ func (c *dumbConsole) freshLine() {
 
 // flush writes what is queued. Under mu.
 func (c *dumbConsole) flush() error {
-	if len(c.out) == 0 {
-		return nil
-	}
-	err := writeChunked(c.ch, c.out)
-	c.out = c.out[:0]
-	if cap(c.out) > 2<<10 {
-		c.out = nil // a burst's buffer is not kept for the session's life
-	}
-	return err
+	return sendQueued(c.ch, &c.out)
 }
 
 func (c *dumbConsole) setPrompt(prompt string) {
