@@ -128,7 +128,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "disconnect users who type nothing for this long (0 disables)")
 	fs.IntVar(&c.MaxMessageLen, "max-message", c.MaxMessageLen, "maximum characters in one message")
 	fs.IntVar(&c.OutboxBytes, "outbox", c.OutboxBytes, "bytes of output queued for a user before they are disconnected as too slow")
-	fs.DurationVar(&c.AnnounceWindow, "announce-window", c.AnnounceWindow, "joins and leaves this soon after the last announcement wait and are told together, one line per kind (0: off, each at once)")
+	fs.DurationVar(&c.AnnounceWindow, "announce-window", c.AnnounceWindow, "joins and leaves this soon after the last announcement wait and are told together, one line per kind; longer in a room of more than 2,000: members/2,000 s (0: off, each at once)")
 	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", c.MaxConnsPerAddr, "concurrent connections from one address, an IPv6 /64 counting as one (0: no limit)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "concurrent connections in all (0: no limit)")
 	fs.IntVar(&c.NewConnsPerMinute, "new-conns-per-minute", c.NewConnsPerMinute, "new connections one address may open per minute (0: no limit)")
