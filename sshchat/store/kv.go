@@ -164,11 +164,34 @@ func (b *bucket) DeleteIf(ctx context.Context, key string, rev uint64) error {
 	return nil
 }
 
+// startWatch starts a watch of every key, trying again until deadline:
+// creating its consumer on a bucket whose replicas a busy cluster is
+// still placing can time out or find no leader yet.
+func (b *bucket) startWatch(deadline time.Time) (jetstream.KeyWatcher, error) {
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		// The watch lives as long as the context given here, so each try
+		// has the client's own bound on its requests (5 s), not ours.
+		w, err := b.kv.WatchAll(context.Background())
+		if err == nil {
+			return w, nil
+		}
+		if time.Until(deadline) < wait {
+			return nil, err
+		}
+		b.s.opts.Logger.Debug("store: watch not started, trying again", "bucket", b.name, "err", err)
+		time.Sleep(wait) // backing off from a cluster that is not ready
+	}
+}
+
 // Watch delivers every key's value, then every change, from a goroutine
 // of its own (owner: the watch; ends when stop is called or the store
 // closes).
 func (b *bucket) Watch(fn func(kv.Entry)) (func(), error) {
-	w, err := b.kv.WatchAll(context.Background())
+	// Watches start with the server, when a cluster may still be placing
+	// a new bucket's replicas: they get the start's bound, not an
+	// operation's, and a start that fails within it is tried again.
+	deadline := time.Now().Add(max(b.s.opts.Timeout, watchStartTimeout))
+	w, err := b.startWatch(deadline)
 	if err != nil {
 		return nil, unavailable("watch "+b.name, err)
 	}
@@ -184,10 +207,7 @@ func (b *bucket) Watch(fn func(kv.Entry)) (func(), error) {
 		}
 		fn(entry)
 	}
-	// Watches start with the server, when a cluster may still be placing
-	// a new bucket's replicas: they get the start's bound, not an
-	// operation's.
-	timeout := time.After(max(b.s.opts.Timeout, watchStartTimeout))
+	timeout := time.After(time.Until(deadline))
 initial:
 	for {
 		select {
