@@ -21,11 +21,6 @@ import (
 
 var _ kv.Opener = (*Store)(nil)
 
-// watchStartTimeout bounds a watch's first delivery of the current
-// values, as the server starts on a cluster that may be busy placing
-// replicas.
-const watchStartTimeout = 30 * time.Second
-
 // markerTTL is how long an expiry or deletion marker is kept: long
 // enough for a watcher that was reconnecting to see it.
 const markerTTL = 10 * time.Minute
@@ -37,11 +32,11 @@ func (s *Store) Bucket(ctx context.Context, name string) (kv.Bucket, error) {
 	// or the start's.
 	if _, bounded := ctx.Deadline(); !bounded {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, startTimeout)
+		ctx, cancel = context.WithTimeout(ctx, placeTimeout)
 		defer cancel()
 	}
 	var b jetstream.KeyValue
-	err := whilePlacing(ctx, func() (err error) {
+	err := whilePlacing(ctx, func(ctx context.Context) (err error) {
 		b, err = s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket:         name,
 			History:        1,
@@ -190,7 +185,7 @@ func (b *bucket) Watch(fn func(kv.Entry)) (func(), error) {
 	// Watches start with the server, when a cluster may still be placing
 	// a new bucket's replicas: they get the start's bound, not an
 	// operation's, and a start that fails within it is tried again.
-	deadline := time.Now().Add(max(b.s.opts.Timeout, watchStartTimeout))
+	deadline := time.Now().Add(max(b.s.opts.Timeout, placeTimeout))
 	w, err := b.startWatch(deadline)
 	if err != nil {
 		return nil, unavailable("watch "+b.name, err)

@@ -185,9 +185,9 @@ func Open(opts Options) (*Store, error) {
 		searchBatch: 500,
 		followers:   make(map[*follower]struct{}),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), placeTimeout)
 	defer cancel()
-	if err := whilePlacing(ctx, func() error {
+	if err := whilePlacing(ctx, func(ctx context.Context) error {
 		_, err := js.CreateOrUpdateStream(ctx, s.streamConfig())
 		return err
 	}); err != nil {
@@ -368,12 +368,28 @@ func (s *Store) Ready(ctx context.Context) error {
 // of them briefly silent) to place the replicas asked for.
 var errNoPeers = &jetstream.APIError{ErrorCode: 10005}
 
+// placeTimeout bounds creating the stream or a bucket, and starting a
+// watch, as the server starts: a cluster that has just started, or lost
+// a node, may take seconds to elect leaders and place replicas.
+const placeTimeout = 30 * time.Second
+
+// placeTry bounds one request of that creation, the client's usual
+// bound: a request the cluster dropped while electing is sent again
+// rather than waited for till placeTimeout.
+const placeTry = 5 * time.Second
+
 // whilePlacing runs create, again while the cluster cannot yet place its
-// replicas, until ctx is done.
-func whilePlacing(ctx context.Context, create func() error) error {
+// replicas or does not answer within placeTry, until ctx is done.
+// Creating is idempotent: a try that did create before it timed out is
+// found on the next.
+func whilePlacing(ctx context.Context, create func(context.Context) error) error {
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		err := create()
-		if !errors.Is(err, errNoPeers) {
+		try, cancel := context.WithTimeout(ctx, placeTry)
+		err := create(try)
+		cancel()
+		notYet := errors.Is(err, errNoPeers) || errors.Is(err, nats.ErrNoResponders) ||
+			errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+		if !notYet {
 			return err
 		}
 		select {

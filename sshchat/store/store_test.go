@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/sshchat/sshchat/sshchat/chatlog"
 	"github.com/sshchat/sshchat/sshchat/chatlog/chatlogtest"
 )
@@ -291,4 +293,38 @@ func texts(es []chatlog.Entry) []string {
 		out[i] = e.Text
 	}
 	return out
+}
+
+// Creating the stream or a bucket is tried again while the cluster cannot
+// place replicas or a try goes unanswered, and not after any other
+// error or once the start's bound has passed.
+func TestWhilePlacingTriesAgain(t *testing.T) {
+	notYet := []error{errNoPeers, context.DeadlineExceeded, nats.ErrNoResponders}
+	tries := 0
+	err := whilePlacing(context.Background(), func(ctx context.Context) error {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("a try has no bound of its own")
+		}
+		tries++
+		if tries <= len(notYet) {
+			return notYet[tries-1]
+		}
+		return nil
+	})
+	if err != nil || tries != len(notYet)+1 {
+		t.Errorf("after %d tries: %v, want success on try %d", tries, err, len(notYet)+1)
+	}
+
+	other := errors.New("insufficient resources")
+	tries = 0
+	if err := whilePlacing(context.Background(), func(context.Context) error { tries++; return other }); err != other || tries != 1 {
+		t.Errorf("another error: %v after %d tries, want it at once", err, tries)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err = whilePlacing(ctx, func(context.Context) error { return errNoPeers })
+	if !errors.Is(err, errNoPeers) || ctx.Err() == nil {
+		t.Errorf("past the bound: %v (bound done: %v), want the last error once it passed", err, ctx.Err())
+	}
 }
