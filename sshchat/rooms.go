@@ -64,14 +64,18 @@ type rooms struct {
 
 	mu       sync.Mutex
 	removing map[string]bool // keys whose history is being purged
-	stop     func()          // the bucket's watch
-	done     chan struct{}   // closed by close: ends the sweeper
-	changes  changes
+	// dropped is the record's revision of each room this server removed,
+	// until the bucket's watch brings the deletion: an earlier write's
+	// echo arriving after the removal must not bring the room back.
+	dropped map[string]uint64
+	stop    func()        // the bucket's watch
+	done    chan struct{} // closed by close: ends the sweeper
+	changes changes
 }
 
 func newRooms(ctx context.Context, kvs kv.Opener, cfg *Config, log chatlog.Log, names *registry, logger *slog.Logger) (*rooms, error) {
 	rs := &rooms{log: log, names: names, window: cfg.AnnounceWindow, now: cfg.Now, max: cfg.MaxRooms,
-		expiry: cfg.RoomExpiry, logger: logger, removing: map[string]bool{}, done: make(chan struct{}),
+		expiry: cfg.RoomExpiry, logger: logger, removing: map[string]bool{}, dropped: map[string]uint64{}, done: make(chan struct{}),
 		recent: newRecent(cfg.HistoryLen, cfg.HistoryMax, cfg.HistoryAge)}
 	rs.byKey.Store(&map[string]*room{})
 	rs.byName.Store(&map[string]*room{})
@@ -94,6 +98,9 @@ func newRooms(ctx context.Context, kvs kv.Opener, cfg *Config, log chatlog.Log, 
 func (rs *rooms) watched(e kv.Entry) {
 	defer rs.changes.changed()
 	if e.Deleted {
+		rs.mu.Lock()
+		delete(rs.dropped, e.Key)
+		rs.mu.Unlock()
 		// Another server's sweep: gone here too, if nobody is in it.
 		r := rs.get(e.Key)
 		if r == nil || r == rs.lobby {
@@ -121,6 +128,10 @@ func (rs *rooms) watched(e kv.Entry) {
 	rs.mu.Lock()
 	r := rs.get(e.Key)
 	if r == nil {
+		if rev, ok := rs.dropped[e.Key]; ok && e.Rev <= rev {
+			rs.mu.Unlock()
+			return // written before this server removed it
+		}
 		r = rs.add(meta)
 	}
 	rs.mu.Unlock()
@@ -315,7 +326,7 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 			continue
 		}
 		r.mu.Lock()
-		empty, since, stored := r.onlineLocked() == 0, r.emptySince, r.meta.EmptySince
+		empty, since, stored, rev := r.onlineLocked() == 0, r.emptySince, r.meta.EmptySince, r.metaRev
 		expired := empty && !since.IsZero() && rs.now().Sub(since) >= rs.expiry
 		if expired {
 			r.gone = true // no one enters while its history goes
@@ -331,6 +342,7 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 		}
 		rs.mu.Lock()
 		rs.removing[r.key] = true
+		rs.dropped[r.key] = rev
 		rs.dropLocked(r)
 		rs.mu.Unlock()
 		c, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -346,6 +358,7 @@ func (rs *rooms) sweep(ctx context.Context) []string {
 			rs.logger.Warn("expired room not removed: will try again", "room", r.name, "err", err)
 			rs.mu.Lock()
 			delete(rs.removing, r.key)
+			delete(rs.dropped, r.key)
 			if rs.get(r.key) == nil {
 				r.mu.Lock()
 				r.gone = false
