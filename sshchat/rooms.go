@@ -51,7 +51,7 @@ type rooms struct {
 	window time.Duration
 	now    func() time.Time
 	max    int           // rooms at most, the lobby included
-	recent recent        // what each room keeps of its last messages: its limits
+	recent recent        // an empty memory with the limits every room's has
 	expiry time.Duration // an empty room goes after this
 	logger *slog.Logger
 
@@ -152,7 +152,7 @@ func (rs *rooms) watched(e kv.Entry) {
 func (rs *rooms) add(meta roomMeta) *room {
 	r := newRoom(meta.Name, rs.log, rs.names, &rs.seq, rs.window, rs.now)
 	r.meta = meta
-	r.recent = newRecent(rs.recent.max, rs.recent.keep, rs.recent.maxAge)
+	r.recent = rs.recent // empty: its limits only
 	rs.putLocked(r)
 	return r
 }

@@ -159,23 +159,20 @@ func (b *bucket) DeleteIf(ctx context.Context, key string, rev uint64) error {
 	return nil
 }
 
-// startWatch starts a watch of every key, trying again until deadline:
-// creating its consumer on a bucket whose replicas a busy cluster is
-// still placing can time out or find no leader yet.
+// startWatch starts a watch of every key, trying again until deadline
+// as the stream and buckets are created (whilePlacing): creating its
+// consumer on a bucket a busy cluster is still placing can go unanswered.
 func (b *bucket) startWatch(deadline time.Time) (jetstream.KeyWatcher, error) {
-	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	var w jetstream.KeyWatcher
+	err := whilePlacing(ctx, func(context.Context) (err error) {
 		// The watch lives as long as the context given here, so each try
-		// has the client's own bound on its requests (5 s), not ours.
-		w, err := b.kv.WatchAll(context.Background())
-		if err == nil {
-			return w, nil
-		}
-		if time.Until(deadline) < wait {
-			return nil, err
-		}
-		b.s.opts.Logger.Debug("store: watch not started, trying again", "bucket", b.name, "err", err)
-		time.Sleep(wait) // backing off from a cluster that is not ready
-	}
+		// has the client's own bound on its requests (5 s), not the try's.
+		w, err = b.kv.WatchAll(context.Background())
+		return err
+	})
+	return w, err
 }
 
 // Watch delivers every key's value, then every change, from a goroutine
