@@ -320,6 +320,39 @@ func TestCloseBeforeServe(t *testing.T) {
 	}
 }
 
+// Close on a serving server reports no error: its listener was closed
+// once, by the server, and the SSH library's second close of it, while
+// Serve is still returning, is no failure.
+func TestCloseWhileServingReportsNoError(t *testing.T) {
+	for i := range 30 {
+		cfg := DefaultConfig()
+		cfg.KeyDir, cfg.DataDir = t.TempDir(), ""
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		srv, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ln) }() // ends with Close
+		// A connection accepted shows Serve is in its accept loop.
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Close(); err != nil {
+			t.Errorf("server %d: Close = %v, want nil", i, err)
+		}
+		_ = c.Close()
+		if err := <-served; err != nil {
+			t.Errorf("server %d: Serve = %v, want nil", i, err)
+		}
+	}
+}
+
 // A user whose name is being checked when the server shuts down still
 // gets the notice, and Shutdown does not wait for its deadline on them:
 // the notice and the user's own reader must not wait on each other.

@@ -222,7 +222,9 @@ func (srv *Server) Serve(ln net.Listener) error {
 	srv.mu.Unlock()
 	srv.log.Info("listening", "addr", ln.Addr().String(), "fingerprint", srv.fingerprint)
 	err := srv.ssh.Serve(ln)
-	if errors.Is(err, ssh.ErrServerClosed) {
+	// Close and Shutdown close the listener before the SSH library marks
+	// itself closed, so its Accept may fail first with the closed listener.
+	if errors.Is(err, ssh.ErrServerClosed) || srv.closing.Load() {
 		return nil
 	}
 	return err
@@ -374,6 +376,9 @@ func (srv *Server) Close() error {
 		r.close()
 	}
 	err := srv.ssh.Close()
+	if errors.Is(err, net.ErrClosed) { // the listener, closed above; Serve had not yet let go of it
+		err = nil
+	}
 	srv.stopFollow()
 	srv.stopMetrics()
 	srv.pacer.stop()
