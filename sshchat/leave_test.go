@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -280,10 +282,25 @@ func TestStuckReaderAmongHundredPosters(t *testing.T) {
 		for _, p := range posters {
 			_, _ = p.stdin.Write([]byte(line + "\n"))
 		}
+		missing := make(map[string]bool, len(posters))
+		for _, p := range posters {
+			missing[p.name] = true
+		}
+		isLine := func(l string) bool { return strings.HasSuffix(l, line) }
 		for i := range len(posters) {
-			if _, ok := watcher.out.waitLine(func(l string) bool { return strings.HasSuffix(l, line) }, waitFor); !ok {
-				t.Fatalf("round %d: watcher got %d of %d", r, i, len(posters))
+			l, ok := watcher.out.waitLine(isLine, waitFor)
+			if !ok {
+				// Late or lost: what comes in a while longer tells.
+				late := 0
+				for ; late < len(posters)-i; late++ {
+					if _, ok := watcher.out.waitLine(isLine, 2*waitFor); !ok {
+						break
+					}
+				}
+				t.Fatalf("round %d: watcher got %d of %d within %v, %d more later; missing from: %v",
+					r, i, len(posters), waitFor, late, slices.Sorted(maps.Keys(missing)))
 			}
+			delete(missing, strings.TrimSuffix(plain(l), ": "+line))
 		}
 		worst = max(worst, time.Since(t0))
 	}
