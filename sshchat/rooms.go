@@ -58,7 +58,7 @@ type rooms struct {
 	lobby  *room
 	byKey  atomic.Pointer[map[string]*room]
 	byName atomic.Pointer[map[string]*room] // by display name: the log's room
-	last   atomic.Uint64                    // the last log sequence shown in any room
+	last   atomic.Uint64                    // the last log sequence handed out in any room
 	// delivered counts messages handed to members' outboxes (metrics).
 	delivered atomic.Uint64
 
@@ -193,11 +193,14 @@ func (rs *rooms) named(name string) *room {
 }
 
 // deliver is the log's follow callback: the entry is shown in its room.
+// last moves only once the room has handed it out, so a session that
+// ends meanwhile, or is dropped by this very entry, does not count it as
+// seen.
 func (rs *rooms) deliver(e chatlog.Entry) {
-	rs.last.Store(e.Seq)
 	if r := (*rs.byName.Load())[e.Room]; r != nil {
 		rs.delivered.Add(uint64(r.deliver(e)))
 	}
+	rs.last.Store(e.Seq)
 }
 
 // all is every room, the lobby first, then by name.

@@ -25,19 +25,21 @@ import (
 // starts one when none is running, and the writer retires after a quiet
 // spell. An idle user costs no goroutine of its own for output.
 type outbox struct {
-	mu      sync.Mutex
-	queue   []*event
-	bytes   int
-	max     int
-	closed  bool
-	full    bool          // a push was refused: later ones are too, so the user never sees a gap
-	writing bool          // a writer is running or starting
-	ending  bool          // the session is ending: the running writer must not retire
-	woken   bool          // a wake is pending: the writer has not taken since
-	held    bool          // events queue but no writer starts: a joiner's history comes first
-	heldAt  int           // where in queue the hold began: what came before is the old room's
-	start   func()        // starts a writer goroutine; set before the first push
-	wake    chan struct{} // capacity 1: "there is something to take"
+	mu        sync.Mutex
+	queue     []*event
+	bytes     int
+	max       int
+	closed    bool
+	full      bool          // a push was refused: later ones are too, so the user never sees a gap
+	writing   bool          // a writer is running or starting
+	ending    bool          // the session is ending: the running writer must not retire
+	woken     bool          // a wake is pending: the writer has not taken since
+	held      bool          // events queue but no writer starts: a joiner's history comes first
+	heldAt    int           // where in queue the hold began: what came before is the old room's
+	start     func()        // starts a writer goroutine; set before the first push
+	wake      chan struct{} // capacity 1: "there is something to take"
+	pushedSeq uint64        // the last message (log sequence) queued
+	missed    uint64        // the first message (log sequence) refused or never written; 0: none
 }
 
 func newOutbox(maxBytes int, start func()) *outbox {
@@ -64,11 +66,13 @@ func (o *outbox) push(ev *event) pushResult {
 	// The shutdown notice, one per session and the last, always fits.
 	if (o.full || o.bytes+n > o.max) && ev.kind != evShutdown {
 		o.full = true
+		o.missLocked(ev)
 		o.mu.Unlock()
 		return pushFull
 	}
 	o.queue = append(o.queue, ev)
 	o.bytes += n
+	o.pushedSeq = max(o.pushedSeq, ev.logSeq)
 	if o.held {
 		o.mu.Unlock()
 		return pushed
@@ -207,6 +211,43 @@ func (o *outbox) end() {
 	}
 }
 
+// missLocked notes that the user was not shown ev.
+func (o *outbox) missLocked(ev *event) {
+	if ev.logSeq > 0 && (o.missed == 0 || ev.logSeq < o.missed) {
+		o.missed = ev.logSeq
+	}
+}
+
+// miss notes that the user was not shown the events of batch (a write
+// that failed, or what a dead connection left queued).
+func (o *outbox) miss(batch []*event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, ev := range batch {
+		o.missLocked(ev)
+	}
+}
+
+// pushedUpTo is the last message queued, which may be one the rooms are
+// still handing out.
+func (o *outbox) pushedUpTo() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.pushedSeq
+}
+
+// seenUpTo is the last log sequence the user was shown, given that the
+// session ended when last had been handed out (or queued to the user):
+// before the first message the outbox refused or never wrote.
+func (o *outbox) seenUpTo(last uint64) uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.missed > 0 && o.missed <= last {
+		return o.missed - 1
+	}
+	return last
+}
+
 // close makes later pushes fail; what is queued can still be taken.
 func (o *outbox) close() {
 	o.mu.Lock()
@@ -295,6 +336,7 @@ func (s *session) writer(m *member, log *slog.Logger) {
 			continue // nothing for this user (its own join, told to the room)
 		}
 		if err := s.console.write(buf); err != nil {
+			m.out.miss(batch)
 			s.close(leaveLost) // the loop's next turn sees the end
 		}
 		if cap(buf) > 4<<10 {
@@ -316,7 +358,8 @@ func (s *session) writer(m *member, log *slog.Logger) {
 func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 	row := s.reason.row()
 	if row.deadConn {
-		return // the connection is closed or useless
+		m.out.miss(m.out.take(batch)) // the connection is closed or useless
+		return
 	}
 	if w := s.win.Load(); s.pty {
 		cols, _ := unpackWindow(w)
@@ -340,7 +383,9 @@ func (s *session) lastWrite(m *member, v *viewer, batch []*event, buf []byte) {
 		buf = append(buf, "\x1b[?2004l"...) // bracketed paste off: leave the terminal as found
 	}
 	stop := time.AfterFunc(s.srv.cfg.FlushTimeout, func() { _ = s.conn.Close() })
-	_ = s.console.writeLast(buf)
+	if err := s.console.writeLast(buf); err != nil {
+		m.out.miss(batch)
+	}
 	stop.Stop()
 	s.exit(row.status)
 	s.closeSoon()

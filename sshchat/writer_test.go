@@ -3,6 +3,7 @@ package sshchat
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -63,5 +64,66 @@ func TestShutdownNoticeIsTheLastEvent(t *testing.T) {
 		if last := evs[len(evs)-1]; last.kind != evShutdown {
 			t.Errorf("%s: the last event is kind %d, not the shutdown notice", x.name, last.kind)
 		}
+	}
+}
+
+// What a user counts as seen when the session ends stops before the first
+// message its outbox refused or never wrote: "while you were away" then
+// starts with it.
+func TestSeenStopsBeforeWhatWasMissed(t *testing.T) {
+	msg := func(seq uint64, size int) *event {
+		ev := newMessage("bob", "", strings.Repeat("x", size))
+		ev.logSeq = seq
+		return ev
+	}
+	full := newOutbox(300, func() {})
+	full.push(msg(5, 10))
+	if r := full.push(msg(6, 400)); r != pushFull {
+		t.Fatalf("over the cap: %d", r)
+	}
+	full.push(msg(7, 10))
+	if got := full.seenUpTo(7); got != 5 {
+		t.Errorf("refused from 6 on: seen up to %d, want 5", got)
+	}
+	if got := full.seenUpTo(4); got != 4 {
+		t.Errorf("ended at 4, before the refusal: seen up to %d, want 4", got)
+	}
+
+	unwritten := newOutbox(1<<20, func() {})
+	for seq := range uint64(4) {
+		unwritten.push(msg(10+seq, 10))
+	}
+	batch := unwritten.take(nil)
+	unwritten.miss(batch[2:]) // a write that failed, or a dead connection's leftovers
+	if got := unwritten.seenUpTo(20); got != 11 {
+		t.Errorf("12 and 13 never written: seen up to %d, want 11", got)
+	}
+	if got := newOutbox(100, func() {}).seenUpTo(9); got != 9 {
+		t.Errorf("nothing missed: seen up to %d, want 9", got)
+	}
+}
+
+// A member dropped as too slow by a message has not seen that message:
+// the server's "last handed out" moves past an entry only once its room
+// has handed it to everyone.
+func TestDroppedByAMessageHasNotSeenIt(t *testing.T) {
+	srv := startServer(t, noFloodLimit)
+	alice := connect(t, srv.addr, "alice", clientOpts{pty: true})
+	alice.expect("Welcome")
+	var lastAtDrop atomic.Uint64
+	slow := bareMember("slow", 500) // its join fits; a message of 700 bytes does not
+	slow.drop = func(leaveReason) bool { lastAtDrop.Store(srv.rooms.last.Load()); return true }
+	if err := srv.rooms.lobby.join(slow); err != nil {
+		t.Fatal(err)
+	}
+	alice.send("one " + strings.Repeat("x", 700))
+	alice.expect("alice: one")
+	alice.expect("* slow was disconnected")
+	at := srv.rooms.lobby.lastSeq()
+	if lastAtDrop.Load() >= at {
+		t.Errorf("dropped by message %d with %d already counted as handed out", at, lastAtDrop.Load())
+	}
+	if got := slow.out.seenUpTo(lastAtDrop.Load()); got >= at {
+		t.Errorf("seen up to %d, want before %d", got, at)
 	}
 }
