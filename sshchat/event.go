@@ -38,8 +38,11 @@ type event struct {
 	entries []chatlog.Entry  // a history event's messages, oldest first
 	lines   [numLangs]string // an announcement, per language
 
-	me     bool      // a message that is an action: "* alice waves"
-	logSeq uint64    // a message's place in the room's log
+	me bool // a message that is an action: "* alice waves"
+	// logSeq is a message's place in the room's log. For a joiner's
+	// history, it is the first message the user has not seen elsewhere:
+	// if the history is never written, they have not seen it (0: none).
+	logSeq uint64
 	at     time.Time // when the log took a message
 
 	// Measured once when published, for every recipient's wrapping.

@@ -82,7 +82,9 @@ func (s *session) earlier(l lang, acct *account) *event {
 		if skipped := unseen - len(entries); skipped > 0 {
 			title += "\n" + l.t(msgAwaySkipped, skipped)
 		}
-		return newHistory(title, l.t(msgEarlierEnd), entries)
+		ev := newHistory(title, l.t(msgEarlierEnd), entries)
+		ev.logSeq = acct.SeenSeq + 1
+		return ev
 	}
 	if cfg.HistoryLen <= 0 {
 		return nil

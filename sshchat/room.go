@@ -293,6 +293,10 @@ func (r *room) deliver(e chatlog.Entry) int {
 	r.mu.Lock()
 	defer r.unlock()
 	if r.closed {
+		// The server is going down: those still here have not seen it.
+		for _, m := range r.members {
+			m.out.miss([]*event{ev})
+		}
 		return 0
 	}
 	r.logSeq = e.Seq

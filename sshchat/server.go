@@ -224,7 +224,7 @@ func (srv *Server) Serve(ln net.Listener) error {
 	err := srv.ssh.Serve(ln)
 	// Close and Shutdown close the listener before the SSH library marks
 	// itself closed, so its Accept may fail first with the closed listener.
-	if errors.Is(err, ssh.ErrServerClosed) || srv.closing.Load() {
+	if errors.Is(err, ssh.ErrServerClosed) || srv.closing.Load() && errors.Is(err, net.ErrClosed) {
 		return nil
 	}
 	return err

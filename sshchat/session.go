@@ -54,10 +54,13 @@ type session struct {
 
 // ending is a session's end, decided once.
 type ending struct {
-	done       chan struct{} // closed once the reason is settled
-	over       atomic.Bool   // set with done: cheaper for the writer to poll than a channel
-	claimed    atomic.Bool   // the first close or drop wins and sets reason
-	seenUpTo   atomic.Uint64 // the last log sequence handed out anywhere when the session ended: "while you were away" starts after it, or after the first its outbox missed
+	done    chan struct{} // closed once the reason is settled
+	over    atomic.Bool   // set with done: cheaper for the writer to poll than a channel
+	claimed atomic.Bool   // the first close or drop wins and sets reason
+	// seenUpTo is the last log sequence handed out anywhere, or queued
+	// to this user, when the session ended: "while you were away" starts
+	// after it, or at the first message the outbox missed.
+	seenUpTo   atomic.Uint64
 	reason     leaveReason   // written by the winner before done closes; read after
 	writerDone chan struct{} // closed once the last write is done
 	lastOnce   sync.Once     // closes writerDone
@@ -129,7 +132,7 @@ func (s *session) chat() {
 	if s.reason != leaveReplaced && s.srv.accounts.lookup(s.self.key) != nil {
 		// For "while you were away" next time.
 		ctx, cancel := s.storeCtx()
-		s.srv.accounts.seen(ctx, s.self.key, s.self.out.seenUpTo(s.seenUpTo.Load()))
+		s.srv.accounts.seen(ctx, s.self.key, s.self.out.shownUpTo(s.seenUpTo.Load()))
 		cancel()
 	}
 	s.srv.metrics.leaves.WithLabelValues(s.reason.String()).Inc()
@@ -176,8 +179,6 @@ func (s *session) claim(reason leaveReason) bool {
 		return false
 	}
 	s.reason = reason
-	// The rooms may be handing out the next message: if it reached this
-	// user, it counts.
 	seen := s.srv.rooms.last.Load()
 	if m := s.joined.Load(); m != nil {
 		seen = max(seen, m.out.pushedUpTo())

@@ -113,12 +113,15 @@ func (o *outbox) release(first ...*event) {
 	if at := min(o.heldAt, len(o.queue)); len(first) > 0 && !o.closed {
 		for _, ev := range first {
 			// A message the room delivered while the history was read is
-			// in both; the live copy goes.
+			// in both; the live copy goes, and the history stands for it.
 			if n := len(ev.entries); n > 0 {
 				last := ev.entries[n-1].Seq
 				held := slices.DeleteFunc(o.queue[at:], func(q *event) bool {
 					if q.kind == evMessage && q.logSeq <= last {
 						o.bytes -= q.size()
+						if ev.logSeq == 0 || q.logSeq < ev.logSeq {
+							ev.logSeq = q.logSeq
+						}
 						return true
 					}
 					return false
@@ -236,10 +239,10 @@ func (o *outbox) pushedUpTo() uint64 {
 	return o.pushedSeq
 }
 
-// seenUpTo is the last log sequence the user was shown, given that the
+// shownUpTo is the last log sequence the user was shown, given that the
 // session ended when last had been handed out (or queued to the user):
 // before the first message the outbox refused or never wrote.
-func (o *outbox) seenUpTo(last uint64) uint64 {
+func (o *outbox) shownUpTo(last uint64) uint64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.missed > 0 && o.missed <= last {

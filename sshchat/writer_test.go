@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sshchat/sshchat/sshchat/chatlog"
 )
 
 // A writer must not retire once the session is ending: someone has to do
@@ -82,10 +84,10 @@ func TestSeenStopsBeforeWhatWasMissed(t *testing.T) {
 		t.Fatalf("over the cap: %d", r)
 	}
 	full.push(msg(7, 10))
-	if got := full.seenUpTo(7); got != 5 {
+	if got := full.shownUpTo(7); got != 5 {
 		t.Errorf("refused from 6 on: seen up to %d, want 5", got)
 	}
-	if got := full.seenUpTo(4); got != 4 {
+	if got := full.shownUpTo(4); got != 4 {
 		t.Errorf("ended at 4, before the refusal: seen up to %d, want 4", got)
 	}
 
@@ -95,10 +97,21 @@ func TestSeenStopsBeforeWhatWasMissed(t *testing.T) {
 	}
 	batch := unwritten.take(nil)
 	unwritten.miss(batch[2:]) // a write that failed, or a dead connection's leftovers
-	if got := unwritten.seenUpTo(20); got != 11 {
+	if got := unwritten.shownUpTo(20); got != 11 {
 		t.Errorf("12 and 13 never written: seen up to %d, want 11", got)
 	}
-	if got := newOutbox(100, func() {}).seenUpTo(9); got != 9 {
+	// A joiner's history stands for the live copies it replaced: if it is
+	// never written, neither were they.
+	joiner := newOutbox(1<<20, func() {})
+	joiner.hold()
+	joiner.push(msg(7, 10))
+	joiner.push(msg(8, 10))
+	joiner.release(newHistory("earlier", "now", []chatlog.Entry{{Seq: 6}, {Seq: 7}}))
+	joiner.miss(joiner.take(nil)[:1])
+	if got := joiner.shownUpTo(8); got != 6 {
+		t.Errorf("history with 7 in it never written: shown up to %d, want 6", got)
+	}
+	if got := newOutbox(100, func() {}).shownUpTo(9); got != 9 {
 		t.Errorf("nothing missed: seen up to %d, want 9", got)
 	}
 }
@@ -123,7 +136,7 @@ func TestDroppedByAMessageHasNotSeenIt(t *testing.T) {
 	if lastAtDrop.Load() >= at {
 		t.Errorf("dropped by message %d with %d already counted as handed out", at, lastAtDrop.Load())
 	}
-	if got := slow.out.seenUpTo(lastAtDrop.Load()); got >= at {
-		t.Errorf("seen up to %d, want before %d", got, at)
+	if got := slow.out.shownUpTo(at); got >= at {
+		t.Errorf("the outbox refused %d: shown up to %d", at, got)
 	}
 }
