@@ -134,7 +134,10 @@ func Open(opts Options) (*Store, error) {
 		// No buffering while disconnected: a message published then would
 		// be stored after its sender was told it failed.
 		nats.ReconnectBufSize(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err == nil && nc.IsClosed() {
+				return // Close: nothing was lost
+			}
 			opts.Logger.Warn("store: connection lost", "err", err)
 			if opts.Connected != nil {
 				opts.Connected(false)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,6 +239,54 @@ func TestStopAnsweringThenRecover(t *testing.T) {
 	if err != nil || len(last) != 2 || last[0].Text != "before" || last[1].Text != "after" {
 		t.Fatalf("history after recovery = %+v, %v; the refused message must not be stored", last, err)
 	}
+}
+
+// A store that stops answering is logged as lost; closing one is not: a
+// server's ordinary shutdown writes no warning.
+func TestCloseIsNoLoss(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logged := func() string { mu.Lock(); defer mu.Unlock(); return logs.String() }
+	up := make(chan bool, 4)
+	s, err := Open(Options{Dir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil)),
+		Connected: func(c bool) { up <- c }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Suspend()
+	for _, want := range []bool{false, true} {
+		select {
+		case got := <-up:
+			if got != want {
+				t.Fatalf("connected = %v, want %v", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no change to connected = %v:\n%s", want, logged())
+		}
+		if !want {
+			if err := s.Resume(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logged(), "connection lost"); n != 1 {
+		t.Errorf("%d losses logged, want the one:\n%s", n, logged())
+	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func TestCloseTwiceAndFollowAfterClose(t *testing.T) {
