@@ -28,6 +28,21 @@ type testServer struct {
 	logs *syncBuffer
 }
 
+// newListening makes a server of cfg and a listener on 127.0.0.1:0 for it
+// to serve.
+func newListening(t testing.TB, cfg Config) (*Server, net.Listener) {
+	t.Helper()
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, ln
+}
+
 // startServer starts a server with test-friendly defaults, changed by edit.
 func startServer(t testing.TB, edit func(*Config)) *testServer {
 	t.Helper()
@@ -48,14 +63,7 @@ func startServer(t testing.TB, edit func(*Config)) *testServer {
 	if edit != nil {
 		edit(&cfg)
 	}
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln := newListening(t, cfg)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -409,17 +409,10 @@ func TestCloseWhileServingReportsNoError(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.KeyDir, cfg.DataDir = t.TempDir(), ""
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		srv, err := New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv, ln := newListening(t, cfg)
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve(ln) }() // ends with Close
-		// A connection accepted shows Serve is in its accept loop.
+		// A client is connecting as the server closes.
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
