@@ -294,8 +294,9 @@ func (r *room) deliver(e chatlog.Entry) int {
 	defer r.unlock()
 	if r.closed {
 		// The server is going down: those still here have not seen it.
+		missed := []*event{ev}
 		for _, m := range r.members {
-			m.out.miss([]*event{ev})
+			m.out.miss(missed)
 		}
 		return 0
 	}
