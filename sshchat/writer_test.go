@@ -140,3 +140,21 @@ func TestDroppedByAMessageHasNotSeenIt(t *testing.T) {
 		t.Errorf("the outbox refused %d: shown up to %d", at, got)
 	}
 }
+
+// An entry that reaches a room already closed for shutdown was not shown
+// to anyone still in it.
+func TestClosingRoomNotesWhatItCouldNotHandOut(t *testing.T) {
+	h := newTestRoom(0, time.Now)
+	m := bareMember("ana", 1<<20)
+	if err := h.join(m); err != nil {
+		t.Fatal(err)
+	}
+	h.shutdown()
+	seq, err := h.log.Append(context.Background(), chatlog.Entry{Room: h.name, ID: "late", From: "bob", Text: "too late"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.out.shownUpTo(seq); got != seq-1 {
+		t.Errorf("shown up to %d, want %d: the closed room could not hand out %d", got, seq-1, seq)
+	}
+}
