@@ -273,9 +273,12 @@ const writerLinger = 5 * time.Second
 // s.self: the first writer starts inside room.join, before the session
 // has recorded its member.
 func (s *session) writer(m *member, log *slog.Logger) {
+	var batch []*event
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("panic in writer", "panic", r, "stack", string(debug.Stack()))
+			m.out.miss(batch) // perhaps half written
+			m.out.miss(m.out.take(nil))
 			s.close(leaveError)
 			_ = s.conn.Close()
 			s.lastOnce.Do(func() { close(s.writerDone) })
@@ -283,7 +286,6 @@ func (s *session) writer(m *member, log *slog.Logger) {
 	}()
 	v := viewer{name: m.name, color: s.color, ownMessages: s.pty, joined: s.viewJoined.Load()}
 	var applied uint64
-	var batch []*event
 	var buf []byte
 	// The writer waits on the outbox's wake channel alone: the session's
 	// end (outbox.end) and the linger timer wake it through it too, so
